@@ -1,0 +1,39 @@
+"""Ports of the hub: what its core needs from the outside world."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedMessage:
+    """One MQTT message as the hub's core sees it; `token` is what `ack` needs."""
+
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    token: int
+
+
+class MessageSource(ABC):
+    """The hub's subscription to the broker, with acknowledgements under the hub's control."""
+
+    @abstractmethod
+    def start(self, deliver: Callable[[ReceivedMessage], None]) -> None:
+        """Connect and subscribe; `deliver` is called (on the client's thread) per message."""
+
+    @abstractmethod
+    def ack(self, message: ReceivedMessage) -> None:
+        """Acknowledge a message once what it carried is committed."""
+
+    @property
+    @abstractmethod
+    def connected(self) -> bool:
+        """Whether the connection to the broker is up."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Disconnect cleanly."""

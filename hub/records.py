@@ -1,0 +1,82 @@
+"""Plain records that pass between the hub's ingest and its ledger (no I/O here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sitewatch.protocol import Event, GatewayHealth, GatewayStatus
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A validated event with its JSON body, ready for the ledger."""
+
+    event: Event
+    body: bytes
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message (or batch item) the hub refused, kept with the reason."""
+
+    topic: str
+    payload: bytes
+    reason: str
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRecord:
+    """A gateway's retained status or last will."""
+
+    site: str
+    gateway: str
+    status: GatewayStatus
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HealthRecord:
+    """A gateway's periodic health report."""
+
+    site: str
+    gateway: str
+    health: GatewayHealth
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRecord:
+    """A media object whose bytes were verified against its hash and stored."""
+
+    sha256: str
+    site: str
+    gateway: str
+    size: int
+    path: str
+    received_at: datetime
+
+
+@dataclass(slots=True)
+class IngestBatch:
+    """Everything from a group of MQTT messages, committed in one transaction."""
+
+    events: list[EventRecord] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    statuses: list[StatusRecord] = field(default_factory=list)
+    healths: list[HealthRecord] = field(default_factory=list)
+    media: list[MediaRecord] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return (len(self.events) + len(self.dead_letters) + len(self.statuses)
+                + len(self.healths) + len(self.media))
+
+
+@dataclass(frozen=True, slots=True)
+class CommitResult:
+    """What a commit changed: new events stored, duplicates absorbed."""
+
+    stored: int
+    duplicates: int

@@ -1,0 +1,164 @@
+"""Event envelopes of wire protocol v1 (DESIGN.md), one pydantic model per kind."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
+
+PROTOCOL_VERSION = 1
+
+# Topic-safe names: no '/', '+', '#', spaces or control characters.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+DeviceName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Pseudonym = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{64}$"),
+    Field(description="HMAC-SHA256(site key, normalised identifier) as 64 lower-case hex digits"),
+]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$", re.IGNORECASE)
+_UUID = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+)
+
+
+def _require_rfc3339_text(value: Any) -> Any:
+    """Refuse numbers: pydantic would read them as Unix time, the protocol wants RFC 3339."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 date-time string with an offset")
+    return value
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_require_rfc3339_text),
+    Field(strict=False, description="RFC 3339 date-time with an offset"),
+]
+
+
+class WireModel(BaseModel):
+    """Base of every protocol model: strict types, unknown fields rejected, immutable."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class MediaRef(WireModel):
+    """A snapshot or clip sent separately on the media topic, named by its SHA-256."""
+
+    sha256: Sha256 = Field(description="SHA-256 of the media bytes, lower-case hex")
+    content_type: Annotated[str, StringConstraints(pattern=r"^[a-z]+/[A-Za-z0-9.+\-]+$")] = Field(
+        description="MIME type, e.g. image/jpeg or video/mp4"
+    )
+    role: Literal["snapshot", "clip"] = Field(description="what the media shows of the event")
+
+
+class Envelope(WireModel):
+    """Fields every event carries, whatever its kind."""
+
+    v: Literal[1] = Field(description="protocol version")
+    id: str = Field(description="globally unique event id, a UUID or a ULID")
+    seq: int = Field(ge=1, description="per-gateway sequence number, strictly increasing")
+    ts: Timestamp
+    site: Name = Field(description="site id; must match the topic")
+    gateway: Name = Field(description="gateway id; must match the topic")
+    device: DeviceName = Field(description="the scanner, door, camera or sensor that saw it")
+    media: list[MediaRef] = Field(default_factory=list, max_length=32)
+
+    @field_validator("id")
+    @classmethod
+    def _canonical_id(cls, value: str) -> str:
+        if _ULID.match(value):
+            return value.upper()
+        if _UUID.match(value):
+            return value.lower()
+        raise ValueError("must be a UUID or a ULID")
+
+
+class PlaceScan(Envelope):
+    """A place-code or digital-sentinel scan at an entrance."""
+
+    kind: Literal["place_scan"]
+    subject: Pseudonym
+    method: Literal["place_code", "id_card", "health_qr"]
+    health: Literal["green", "yellow", "red", "unknown"]
+    temperature_c: float | None = Field(default=None, ge=20.0, le=50.0)
+    verdict: Literal["pass", "deny"]
+    visitor: bool = False
+
+
+class Credential(WireModel):
+    """What was presented at a door; `ref` is pseudonymised like any personal identifier."""
+
+    type: Literal["card", "face", "qr", "pin"]
+    ref: Pseudonym | None = None
+
+
+class Access(Envelope):
+    """An access-control decision at a door or turnstile."""
+
+    kind: Literal["access"]
+    subject: Pseudonym | None = None
+    credential: Credential
+    direction: Literal["in", "out"]
+    result: Literal["granted", "denied", "forced", "held_open"]
+    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+Box = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=4, max_length=4)]
+
+
+class Camera(Envelope):
+    """A camera analytics observation."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    kind: Literal["camera"]
+    type: Literal["motion", "person", "line_crossing", "intrusion", "tamper", "crowd"]
+    count: int | None = Field(default=None, ge=0)
+    in_: int | None = Field(default=None, ge=0, alias="in")
+    out: int | None = Field(default=None, ge=0)
+    zone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+    boxes: list[Box] = Field(default_factory=list, max_length=256)
+
+
+class Vehicle(Envelope):
+    """A plate read at a vehicle gate."""
+
+    kind: Literal["vehicle"]
+    plate: Annotated[str, StringConstraints(min_length=1, max_length=16)]
+    direction: Literal["in", "out"]
+    result: Literal["granted", "denied"]
+
+
+class Sensor(Envelope):
+    """A facility sensor reading: fire panel, elevator, water leak, power, door contact."""
+
+    kind: Literal["sensor"]
+    metric: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+    value: float | bool | None = None
+    unit: Annotated[str, StringConstraints(max_length=16)] | None = None
+    alarm: bool = False
+
+
+Event = Annotated[
+    PlaceScan | Access | Camera | Vehicle | Sensor,
+    Field(discriminator="kind"),
+]
+EVENT_KINDS: tuple[str, ...] = ("place_scan", "access", "camera", "vehicle", "sensor")
+
+event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
