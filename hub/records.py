@@ -80,3 +80,65 @@ class CommitResult:
 
     stored: int
     duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """A search of the ledger; every filter is optional; newest first, keyset-paginated."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    site: str | None = None
+    gateway: str | None = None
+    device: str | None = None
+    kind: str | None = None
+    subject: str | None = None
+    limit: int = 100
+    cursor: str | None = None  # opaque, from EventPage.next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """One page of events (the stored envelopes) and the cursor of the next page."""
+
+    items: list[dict[str, object]]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceGap:
+    """A run of sequence numbers a gateway never delivered (inclusive)."""
+
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayView:
+    """A gateway as the API shows it."""
+
+    site: str
+    gateway: str
+    state: str  # online, offline or unknown (events seen, no status yet)
+    agent_version: str | None
+    started_at: datetime | None
+    config_hash: str | None
+    last_seen: datetime | None
+    last_seq: int | None
+    events_total: int
+    gaps: list[SequenceGap]
+    health: dict[str, object] | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterView:
+    """A dead-letter entry as the API shows it (payload as stored, maybe truncated)."""
+
+    id: int
+    received_at: datetime
+    topic: str
+    reason: str
+    size: int
+    sha256: str
+    payload: bytes
+    truncated: bool

@@ -79,7 +79,7 @@ class Topics:
             return Topic(site, gateway, "media", rest[0])
         if rest or channel not in CHANNELS:
             raise ProtocolError(f"topic {topic!r} has unknown channel {channel!r}")
-        return Topic(site, gateway, channel)  # type: ignore[arg-type]
+        return Topic(site, gateway, channel)
 
 
 def _name(value: str) -> str:
