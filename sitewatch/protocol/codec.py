@@ -59,6 +59,9 @@ def load_json(payload: bytes, max_bytes: int = DEFAULT_MAX_PAYLOAD) -> Any:
     """Parse a JSON payload or raise ProtocolError with a clear reason."""
     if len(payload) > max_bytes:
         raise ProtocolError(f"payload of {len(payload)} bytes exceeds the limit of {max_bytes}")
+    if b"\\u0000" in payload:
+        # Text with NUL cannot be stored in PostgreSQL and has no business in an event.
+        raise ProtocolError("payload contains a NUL character (\\u0000)")
     try:
         return orjson.loads(payload)
     except orjson.JSONDecodeError as exc:

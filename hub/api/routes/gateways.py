@@ -1,0 +1,18 @@
+"""Gateways: status, last contact, last sequence number and gaps."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+
+from hub.api.deps import LedgerDep
+from hub.api.schemas import GatewayOut
+
+router = APIRouter(tags=["gateways"])
+
+
+@router.get("/gateways", response_model=list[GatewayOut])
+async def list_gateways(ledger: LedgerDep) -> list[GatewayOut]:
+    """Every gateway the hub has heard of."""
+    views = await run_in_threadpool(ledger.list_gateways)
+    return [GatewayOut.of(view) for view in views]

@@ -1,0 +1,102 @@
+"""The hub's composition root: settings in, a wired hub out. Nothing connects at import."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import FastAPI
+
+from hub.api import HubState, create_app
+from hub.ingest import IngestLimits
+from hub.ledger import Ledger
+from hub.media import MediaStore
+from hub.mqtt import PahoSubscriber
+from hub.service import IngestService
+from hub.settings import HubSettings
+from sitewatch.protocol import Topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Hub:
+    """A wired hub: subscription → ingest worker → ledger, and the API beside them."""
+
+    settings: HubSettings
+    ledger: Ledger
+    subscriber: PahoSubscriber
+    ingest: IngestService
+    app: FastAPI
+    _server: uvicorn.Server | None = field(default=None, repr=False)
+    _threads: list[threading.Thread] = field(default_factory=list, repr=False)
+
+    def start(self, stop: threading.Event, serve_api: bool = True) -> None:
+        """Migrate the ledger, subscribe, start the ingest worker and (optionally) the API."""
+        self.ledger.migrate()
+        self.subscriber.start(self.ingest.deliver)
+        worker = threading.Thread(target=self.ingest.run, args=(stop,), name="ingest")
+        worker.start()
+        self._threads.append(worker)
+        if serve_api:
+            config = uvicorn.Config(
+                self.app, host=self.settings.api.host, port=self.settings.api.port,
+                log_level="warning", lifespan="off",
+            )
+            self._server = uvicorn.Server(config)
+            server_thread = threading.Thread(target=self._server.run, name="api", daemon=True)
+            server_thread.start()
+            self._threads.append(server_thread)
+
+    @property
+    def api_port(self) -> int | None:
+        """The port the API listens on, once it has started."""
+        if self._server is None or not self._server.started:
+            return None
+        sockets = self._server.servers[0].sockets
+        return int(sockets[0].getsockname()[1])
+
+    def wait_api(self, timeout: float = 10.0) -> int:
+        """Block until the API listens; return its port."""
+        stop_at = threading.Event()
+        for _ in range(int(timeout / 0.05)):
+            port = self.api_port
+            if port is not None:
+                return port
+            stop_at.wait(0.05)
+        raise TimeoutError("the API did not start")
+
+    def close(self) -> None:
+        """Stop everything started; call after setting the stop event."""
+        if self._server is not None:
+            self._server.should_exit = True
+        with contextlib.suppress(Exception):
+            self.subscriber.stop()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self.ledger.close()
+
+
+def build_hub(settings: HubSettings) -> Hub:
+    """Wire the real adapters from settings."""
+    topics = Topics(settings.topic_prefix)
+    ledger = Ledger.open(
+        settings.ledger_url, max_dead_letter_bytes=settings.ingest.max_dead_letter_bytes
+    )
+    subscriber = PahoSubscriber(
+        settings.broker, topics.subscriptions(settings.broker.share_group)
+    )
+    ingest = IngestService(
+        subscriber,
+        ledger,
+        MediaStore(settings.media_dir),
+        topics,
+        IngestLimits(settings.ingest.max_payload_bytes, settings.ingest.max_media_bytes),
+        batch_max_messages=settings.ingest.batch_max_messages,
+        retry_max_s=settings.ingest.retry_max_s,
+    )
+    app = create_app(HubState(ledger=ledger, broker_connected=lambda: subscriber.connected))
+    return Hub(settings, ledger, subscriber, ingest, app)

@@ -1,0 +1,133 @@
+"""The hub's subscription on paho-mqtt 2.x: persistent MQTT v5 session, manual acknowledgements.
+
+paho is imported here and nowhere else in the hub. paho's network thread only converts
+each message to a `ReceivedMessage` and hands it over; the ingest worker does the work
+and calls `ack` once the ledger has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from hub.ports import MessageSource, ReceivedMessage
+from hub.settings import BrokerSettings
+
+log = logging.getLogger(__name__)
+
+
+class PahoSubscriber(MessageSource):
+    """Subscribes to the protocol's topics and acknowledges only what the hub committed."""
+
+    def __init__(self, settings: BrokerSettings, filters: list[str]) -> None:
+        self._settings = settings
+        self._filters = filters
+        self._connected = threading.Event()
+        self._deliver: Callable[[ReceivedMessage], None] | None = None
+        # Packet ids are reused per connection: a token remembers its connection so a
+        # late ack for a message from a previous connection is not sent on the new one.
+        self._generation = 0
+        self._client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=settings.client_id,
+            protocol=paho.MQTTv5,
+            manual_ack=True,
+        )
+        self._client.enable_logger(log)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=15)
+        if settings.username:
+            password = settings.password.get_secret_value() if settings.password else None
+            self._client.username_pw_set(settings.username, password)
+        if settings.tls_ca_file:
+            self._client.tls_set(
+                ca_certs=str(settings.tls_ca_file),
+                certfile=str(settings.tls_cert_file) if settings.tls_cert_file else None,
+                keyfile=str(settings.tls_key_file) if settings.tls_key_file else None,
+                tls_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+
+    def start(self, deliver: Callable[[ReceivedMessage], None]) -> None:
+        """Connect in the background (retrying until the broker is there) and subscribe."""
+        self._deliver = deliver
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = self._settings.session_expiry_s
+        properties.ReceiveMaximum = self._settings.receive_maximum
+        # clean_start=False: a restarted hub resumes its session and gets what it missed,
+        # including messages it received but never acknowledged.
+        self._client.connect_async(
+            self._settings.host,
+            self._settings.port,
+            keepalive=self._settings.keepalive_s,
+            clean_start=False,
+            properties=properties,
+        )
+        self._client.loop_start()
+
+    def ack(self, message: ReceivedMessage) -> None:
+        """Send the PUBACK for a committed message (QoS 0 needs none)."""
+        if message.qos > 0 and message.token >> 16 == self._generation:
+            self._client.ack(message.token & 0xFFFF, message.qos)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the broker connection is up."""
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Block until connected or the timeout passes."""
+        return self._connected.wait(timeout)
+
+    def stop(self) -> None:
+        """Disconnect cleanly and stop paho's thread."""
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._connected.clear()
+
+    def _on_connect(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        flags: paho.ConnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused the hub: %s", reason)
+            return
+        self._generation += 1
+        log.info("connected to broker (session present: %s)", flags.session_present)
+        # Subscriptions are re-made on every connect, as the session may have expired.
+        client.subscribe([(f, paho.SubscribeOptions(qos=1)) for f in self._filters])
+        self._connected.set()
+
+    def _on_disconnect(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        flags: paho.DisconnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        self._connected.clear()
+        log.warning("disconnected from broker: %s", reason)
+
+    def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
+        if self._deliver is not None:
+            self._deliver(
+                ReceivedMessage(
+                    msg.topic, bytes(msg.payload), msg.qos, bool(msg.retain),
+                    (self._generation << 16) | msg.mid,
+                )
+            )

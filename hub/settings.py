@@ -1,0 +1,117 @@
+"""The hub's settings: one pydantic-settings tree, from a YAML file and the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from sitewatch.protocol import DEFAULT_MAX_PAYLOAD, DEFAULT_PREFIX
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BrokerSettings(_Section):
+    """Where the hub subscribes, and how."""
+
+    host: str = Field("127.0.0.1", description="MQTT broker host")
+    port: int = Field(1883, ge=1, le=65535, description="MQTT broker port")
+    username: str | None = Field(None, description="MQTT user name, if the broker wants one")
+    password: SecretStr | None = Field(None, description="MQTT password")
+    tls_ca_file: Path | None = Field(None, description="CA bundle; setting it turns TLS on")
+    tls_cert_file: Path | None = Field(None, description="client certificate for mutual TLS")
+    tls_key_file: Path | None = Field(None, description="client key for mutual TLS")
+    client_id: str = Field(
+        "sitewatch-hub-1",
+        description="MQTT client id; must be stable across restarts so the session resumes",
+    )
+    share_group: str | None = Field(
+        None,
+        description="shared-subscription group; hub replicas in one group split the stream",
+    )
+    session_expiry_s: int = Field(
+        7 * 24 * 3600,
+        ge=0,
+        description="how long the broker keeps the hub's session and queue while it is away",
+    )
+    receive_maximum: int = Field(
+        2000,
+        ge=1,
+        le=65535,
+        description="QoS 1 messages the broker may have in flight to the hub (unacknowledged)",
+    )
+    keepalive_s: int = Field(30, ge=5, description="MQTT keepalive")
+
+
+class IngestSettings(_Section):
+    """How messages become ledger rows."""
+
+    max_payload_bytes: int = Field(
+        DEFAULT_MAX_PAYLOAD, ge=1024, description="larger payloads are dead-lettered"
+    )
+    max_media_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024, description="larger media objects are dead-lettered"
+    )
+    max_dead_letter_bytes: int = Field(
+        1024 * 1024, ge=0, description="payload bytes kept per dead letter (size and hash always)"
+    )
+    batch_max_messages: int = Field(
+        2000, ge=1, description="messages committed together in one ledger transaction"
+    )
+    retry_max_s: float = Field(
+        10.0, gt=0, description="longest wait between retries while the ledger is unreachable"
+    )
+
+
+class ApiSettings(_Section):
+    """The HTTP API."""
+
+    host: str = Field("127.0.0.1", description="address the API listens on")
+    port: int = Field(8000, ge=0, le=65535, description="API port (0 picks a free one)")
+
+
+class HubSettings(BaseSettings):
+    """Everything the hub reads at start; YAML file first, environment overrides."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SITEWATCH_HUB_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    ledger_url: str = Field(
+        "sqlite:///sitewatch-ledger.db",
+        description="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://user@host/db",
+    )
+    media_dir: Path = Field(Path("sitewatch-media"), description="content-addressed media files")
+    topic_prefix: str = Field(DEFAULT_PREFIX, description="topic prefix of protocol v1")
+    broker: BrokerSettings = Field(default_factory=BrokerSettings, description="MQTT broker")
+    ingest: IngestSettings = Field(default_factory=IngestSettings, description="ingest tuning")
+    api: ApiSettings = Field(default_factory=ApiSettings, description="HTTP API")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment beats the YAML file, which arrives as init arguments."""
+        return env_settings, init_settings
+
+
+def load_hub_settings(path: Path | None = None, **overrides: Any) -> HubSettings:
+    """Read the YAML file (if any), apply overrides, then the environment."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path}: the settings file must be a mapping")
+        data.update(loaded)
+    data.update(overrides)
+    return HubSettings(**data)
