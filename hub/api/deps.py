@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from hub.ledger import Ledger
 
 
-
 def get_ledger(request: Request) -> Ledger:
     """The ledger the app was built with."""
     ledger: Ledger = request.app.state.hub.ledger

@@ -34,7 +34,8 @@ BASE = {
 SAMPLES: dict[str, dict[str, Any]] = {
     "place_scan": {"kind": "place_scan", "subject": SUBJECT, "method": "id_card",
                    "health": "green", "temperature_c": 36.6, "verdict": "pass", "visitor": False},
-    "access": {"kind": "access", "subject": SUBJECT, "credential": {"type": "card", "ref": "b" * 64},
+    "access": {"kind": "access", "subject": SUBJECT,
+               "credential": {"type": "card", "ref": "b" * 64},
                "direction": "in", "result": "denied", "reason": "expired"},
     "camera": {"kind": "camera", "type": "line_crossing", "count": 3, "in": 2, "out": 1,
                "zone": "lobby", "score": 0.9, "boxes": [[1, 2, 30, 60]]},
