@@ -36,10 +36,13 @@ class PahoSubscriber(MessageSource):
         # Packet ids are reused per connection: a token remembers its connection so a
         # late ack for a message from a previous connection is not sent on the new one.
         self._generation = 0
+        self._v5 = settings.mqtt_version == "5"
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=settings.client_id,
-            protocol=paho.MQTTv5,
+            protocol=paho.MQTTv5 if self._v5 else paho.MQTTv311,
+            # MQTT 3.1.1 has no clean_start; a persistent session is clean_session=False.
+            clean_session=None if self._v5 else False,
             manual_ack=True,
         )
         self._client.enable_logger(log)
@@ -61,18 +64,20 @@ class PahoSubscriber(MessageSource):
     def start(self, deliver: Callable[[ReceivedMessage], None]) -> None:
         """Connect in the background (retrying until the broker is there) and subscribe."""
         self._deliver = deliver
-        properties = Properties(PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = self._settings.session_expiry_s
-        properties.ReceiveMaximum = self._settings.receive_maximum
-        # clean_start=False: a restarted hub resumes its session and gets what it missed,
-        # including messages it received but never acknowledged.
-        self._client.connect_async(
-            self._settings.host,
-            self._settings.port,
-            keepalive=self._settings.keepalive_s,
-            clean_start=False,
-            properties=properties,
-        )
+        if self._v5:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = self._settings.session_expiry_s
+            properties.ReceiveMaximum = self._settings.receive_maximum
+            # clean_start=False: a restarted hub resumes its session and gets what it
+            # missed, including messages it received but never acknowledged.
+            self._client.connect_async(
+                self._settings.host, self._settings.port, keepalive=self._settings.keepalive_s,
+                clean_start=False, properties=properties,
+            )
+        else:
+            self._client.connect_async(
+                self._settings.host, self._settings.port, keepalive=self._settings.keepalive_s
+            )
         self._client.loop_start()
 
     def ack(self, message: ReceivedMessage) -> None:
@@ -109,7 +114,7 @@ class PahoSubscriber(MessageSource):
         self._generation += 1
         log.info("connected to broker (session present: %s)", flags.session_present)
         # Subscriptions are re-made on every connect, as the session may have expired.
-        client.subscribe([(f, paho.SubscribeOptions(qos=1)) for f in self._filters])
+        client.subscribe([(f, 1) for f in self._filters])
         self._connected.set()
 
     def _on_disconnect(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -46,6 +46,9 @@ class BrokerSettings(_Section):
         description="QoS 1 messages the broker may have in flight to the hub (unacknowledged)",
     )
     keepalive_s: int = Field(30, ge=5, description="MQTT keepalive")
+    mqtt_version: Literal["5", "3.1.1"] = Field(
+        "5", description="MQTT protocol version; 3.1.1 for brokers without v5 (amqtt)"
+    )
 
 
 class IngestSettings(_Section):

@@ -5,90 +5,26 @@ Tests own these processes so they can stop, kill and restart them.
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from sitewatch.brokers import MosquittoProcess, free_port, wait_for_port
 
 
-def wait_for_port(port: int, timeout: float = 15.0) -> None:
-    """Block until something accepts connections on 127.0.0.1:port."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
-class MosquittoServer:
-    """A Mosquitto broker of the test's own, with persistence and no queue limits."""
-
-    def __init__(self, workdir: Path, port: int | None = None, extra_config: str = "") -> None:
-        self.binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self.workdir = workdir
-        self.port = port or free_port()
-        self.extra_config = extra_config
-        self.process: subprocess.Popen[bytes] | None = None
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.config_path = workdir / "mosquitto.conf"
-        self.log_path = workdir / "mosquitto.log"
-
-    def _write_config(self) -> None:
-        # Queues unbounded: the hub's persistent session must hold a whole outage's backlog.
-        lines = [
-            f"listener {self.port} 127.0.0.1",
-            "allow_anonymous true",
-            "persistence true",
-            f"persistence_location {self.workdir}/",
-            "max_queued_messages 0",
-            "max_inflight_messages 0",
-            f"log_dest file {self.log_path}",
-            "log_type error",
-            "log_type warning",
-        ]
-        if os.geteuid() == 0:
-            lines.append("user root")  # otherwise it drops to 'mosquitto' and cannot write here
-        self.config_path.write_text("\n".join(lines) + "\n" + self.extra_config)
+class MosquittoServer(MosquittoProcess):
+    """A Mosquitto broker of the test's own; `url` for clients."""
 
     def start(self) -> MosquittoServer:
-        """Start (or restart) the broker on the same port and wait until it listens."""
-        self._write_config()
-        self.process = subprocess.Popen(
-            [self.binary, "-c", str(self.config_path)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port)
+        """Start (or restart) on the same port."""
+        super().start()
         return self
-
-    def stop(self) -> None:
-        """Stop with SIGTERM; Mosquitto writes its persistence file on the way out."""
-        self._signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        """SIGKILL: no chance to save anything."""
-        self._signal(signal.SIGKILL)
-
-    def _signal(self, sig: int) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(sig)
-            self.process.wait(timeout=15)
-        self.process = None
 
     @property
     def url(self) -> str:
