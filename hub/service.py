@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -49,7 +49,6 @@ class IngestCounters:
     commits: int = 0
     commit_failures: int = 0
     last_commit_at: float | None = None
-    by_reason: dict[str, int] = field(default_factory=dict)
 
 
 class IngestService:
@@ -174,9 +173,6 @@ class IngestService:
         counters.duplicates += result.duplicates
         counters.dead_letters += len(batch.dead_letters)
         counters.last_commit_at = time.time()
-        for letter in batch.dead_letters:
-            key = letter.reason.split(":", 1)[0][:60]
-            counters.by_reason[key] = counters.by_reason.get(key, 0) + 1
 
     def _ledger_reachable(self) -> bool:
         try:

@@ -22,7 +22,9 @@ PROTOCOL_VERSION = 1
 # Topic-safe names: no '/', '+', '#', spaces or control characters.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
-DeviceName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+# Printable text only: control characters have no place in names shown to people.
+Printable = r"^[^\x00-\x1f\x7f]+$"
+DeviceName = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=Printable)]
 Pseudonym = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9a-f]{64}$"),
@@ -140,7 +142,7 @@ class Vehicle(Envelope):
     """A plate read at a vehicle gate."""
 
     kind: Literal["vehicle"]
-    plate: Annotated[str, StringConstraints(min_length=1, max_length=16)]
+    plate: Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=Printable)]
     direction: Literal["in", "out"]
     result: Literal["granted", "denied"]
 
