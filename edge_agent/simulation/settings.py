@@ -33,8 +33,19 @@ class SimulatorSourceSettings(BaseModel):
     start: datetime | None = Field(
         None, description="simulated time to start at (site time zone if no offset); now if unset"
     )
+    end: datetime | None = Field(
+        None,
+        description="speed mode: stop at this simulated time (site time zone if no offset)",
+    )
     seed: int = Field(1, description="random seed: the same seed plays the same traffic")
     limit: int | None = Field(None, ge=1, description="stop after this many events; never if unset")
     emit_every_s: float = Field(
         0.1, gt=0, le=10, description="seconds between groups of events handed to the outbox"
+    )
+    plays: str | None = Field(
+        None,
+        description=(
+            "registry gateway whose devices and traffic this agent plays; default: its own "
+            "gateway id (load tests run many agents that play the same registry gateway)"
+        ),
     )

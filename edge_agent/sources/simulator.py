@@ -51,6 +51,7 @@ class SimulatorSource(Source):
         speed: float = 1.0,
         rate: float | None = None,
         start: datetime | None = None,
+        end: datetime | None = None,
         limit: int | None = None,
         emit_every_s: float = 0.1,
         clock: Callable[[], datetime] = _utc_now,
@@ -62,6 +63,7 @@ class SimulatorSource(Source):
         self.name = name
         self.model = model
         self._speed, self._rate, self._start, self._limit = speed, rate, start, limit
+        self._end = end
         self._emit_every_s = emit_every_s
         self._clock, self._monotonic = clock, monotonic
         self._lock = threading.Lock()
@@ -70,32 +72,27 @@ class SimulatorSource(Source):
 
     @classmethod
     def from_settings(
-        cls,
-        cfg: SimulatorSourceSettings | SourceOptionsLike,
-        site_key: bytes | SourceContextLike,
-        gateway: str | None = None,
-        site: str | None = None,
+        cls, cfg: SimulatorSourceSettings | SourceOptionsLike, context: SourceContextLike
     ) -> SimulatorSource:
-        """Build the source for `gateway` of `site` (or from the bootstrap's `(cfg, ctx)`)."""
+        """Build the source for the agent's site and gateway (the bootstrap's factory call)."""
         if not isinstance(cfg, SimulatorSourceSettings):
             cfg = SimulatorSourceSettings.model_validate({"type": cfg.type, **cfg.options()})
-        if not isinstance(site_key, bytes):
-            context = site_key
-            site_key, gateway, site = context.site_key, context.gateway, context.site
-        if gateway is None or site is None:
-            raise TypeError("from_settings needs the gateway and site ids")
         registry = load_registry(cfg.registry)
-        if registry.site.id != site:
-            raise ValueError(f"the registry describes site {registry.site.id!r}, not {site!r}")
-        start = cfg.start
-        if start is not None and start.tzinfo is None:  # a wall-clock time at the site
-            start = start.replace(tzinfo=ZoneInfo(registry.site.timezone))
-        model = TrafficModel(registry, gateway, site_key, cfg.seed)
+        if registry.site.id != context.site:
+            raise ValueError(
+                f"the registry describes site {registry.site.id!r}, not {context.site!r}"
+            )
+        zone = ZoneInfo(registry.site.timezone)
+        # A wall-clock time without an offset is the site's local time.
+        start = cfg.start.replace(tzinfo=zone) if cfg.start and not cfg.start.tzinfo else cfg.start
+        end = cfg.end.replace(tzinfo=zone) if cfg.end and not cfg.end.tzinfo else cfg.end
+        model = TrafficModel(registry, cfg.plays or context.gateway, context.site_key, cfg.seed)
         return cls(
             model,
             speed=cfg.speed,
             rate=cfg.rate,
             start=start,
+            end=end,
             limit=cfg.limit,
             emit_every_s=cfg.emit_every_s,
         )
@@ -108,7 +105,10 @@ class SimulatorSource(Source):
         if self._rate is not None:
             drafts = self.model.rate_events(origin, self._limit, self._rate)
         else:
-            drafts = self.model.events_from(origin)
+            if self._end is not None:
+                drafts = self.model.events_between(origin, self._end)
+            else:
+                drafts = self.model.events_from(origin)
             if self._limit is not None:
                 drafts = itertools.islice(drafts, self._limit)
         pending: Draft | None = None

@@ -167,7 +167,7 @@ def test_a_full_outbox_is_retried_not_dropped(models: dict[str, TrafficModel]) -
 def test_from_settings_builds_the_demo_source(demo: SiteRegistry) -> None:
     # A naive start is wall-clock time at the site.
     cfg = SimulatorSourceSettings(start=datetime(2025, 3, 12, 8, 30), seed=SEED, rate=1000, limit=5)
-    source = SimulatorSource.from_settings(cfg, SITE_KEY, "gw-north", SITE)
+    source = SimulatorSource.from_settings(cfg, _Context(SITE, "gw-north", SITE_KEY))
     assert source.model.served == demo.served_devices("gw-north")
     sink = ListSink()
     thread, _ = _run(source, sink)
@@ -178,9 +178,19 @@ def test_from_settings_builds_the_demo_source(demo: SiteRegistry) -> None:
 
 def test_from_settings_refuses_another_sites_registry() -> None:
     with pytest.raises(ValueError, match="riverside-science-park"):
-        SimulatorSource.from_settings(SimulatorSourceSettings(), SITE_KEY, "gw-north", "other")
+        SimulatorSource.from_settings(
+            SimulatorSourceSettings(), _Context("other", "gw-north", SITE_KEY)
+        )
     with pytest.raises(KeyError, match="gw-east"):
-        SimulatorSource.from_settings(SimulatorSourceSettings(), SITE_KEY, "gw-east", SITE)
+        SimulatorSource.from_settings(
+            SimulatorSourceSettings(), _Context(SITE, "gw-east", SITE_KEY)
+        )
+
+
+def test_a_load_test_agent_plays_a_registry_gateway() -> None:
+    cfg = SimulatorSourceSettings(plays="gw-north", rate=100, limit=3)
+    source = SimulatorSource.from_settings(cfg, _Context(SITE, "sim-007", SITE_KEY))
+    assert source.model.gateway_id == "gw-north"
 
 
 @dataclass
@@ -209,3 +219,17 @@ def test_from_settings_takes_the_bootstrap_entry_and_context() -> None:
         SimulatorSource.from_settings(
             _Entry("simulator", {"speed": 0}), _Context(SITE, "gw-south", SITE_KEY)
         )
+
+
+def test_speed_mode_stops_at_its_end(demo: SiteRegistry) -> None:
+    start = datetime(2025, 3, 12, 8, 0, tzinfo=SHANGHAI)
+    end = datetime(2025, 3, 12, 8, 10, tzinfo=SHANGHAI)
+    cfg = SimulatorSourceSettings(start=start, end=end, speed=100_000, seed=SEED)
+    source = SimulatorSource.from_settings(cfg, _Context(SITE, "gw-north", SITE_KEY))
+    sink = ListSink()
+    thread, _ = _run(source, sink)
+    thread.join(timeout=5.0)
+    assert not thread.is_alive(), "the source returns by itself at its end"
+    expected = list(TrafficModel(demo, "gw-north", SITE_KEY, SEED).events_between(start, end))
+    assert [d.ts for d in sink.drafts] == [d.ts for d in expected]
+    assert sink.drafts and max(d.ts for d in sink.drafts) < end

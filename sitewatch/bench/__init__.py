@@ -1,0 +1,1 @@
+"""Benchmarks behind `sitewatch bench …`; results are recorded in docs/PERFORMANCE.md."""

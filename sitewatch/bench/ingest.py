@@ -1,0 +1,188 @@
+"""`sitewatch bench ingest`: durable ingest into the SQLite ledger, against baselines.
+
+All four figures come from one run on one broker of the bench's own:
+  1. a bare paho subscriber draining N queued single-event messages (auto-ack, no work);
+  2. the hub draining the same N single-event messages into a fresh SQLite ledger;
+  3. the hub draining N events sent as batches (JSON arrays) into a fresh ledger;
+  4. SQLite's own batched insert of the same N rows through sqlite3 executemany.
+Draining a queue the broker already holds measures the consumer alone, not the publisher.
+"""
+
+from __future__ import annotations
+
+import platform
+import sqlite3
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from edge_agent.outbox import Stamp, envelope_bytes
+from edge_agent.simulation import TrafficModel, load_registry
+from hub.bootstrap import build_hub
+from hub.settings import load_hub_settings
+from sitewatch.bench.mqtt_baseline import BareSubscriber, publish_all
+from sitewatch.brokers import MosquittoProcess
+
+SITE_KEY = b"bench-site-key-0123456789abcdef"
+RECEIVE_MAXIMUM = 2000
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured rate."""
+
+    name: str
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Events per second."""
+        return self.events / self.seconds
+
+
+def sample_envelopes(n: int) -> tuple[str, str, list[bytes]]:
+    """N valid envelopes with the demo park's traffic mix, as the agent would send them."""
+    registry = load_registry(None)
+    gateway = registry.gateways[0].id
+    model = TrafficModel(registry, gateway, SITE_KEY, seed=7)
+    start = datetime(2026, 11, 18, 8, 0, tzinfo=UTC)
+    stamp = Stamp(registry.site.id, gateway, time.time())
+    drafts = model.rate_events(start, n, 200.0)
+    return registry.site.id, gateway, [
+        envelope_bytes(d, seq, stamp) for seq, d in enumerate(drafts, 1)
+    ]
+
+
+def _hub_drain(port: int, workdir: Path, messages: list[tuple[str, bytes]], events: int) -> float:
+    """Queue `messages` for the hub's session, then time the hub committing all `events`."""
+    settings = load_hub_settings(
+        None,
+        ledger_url=f"sqlite:///{workdir / 'ledger.db'}",
+        media_dir=str(workdir / "media"),
+        broker={"port": port, "client_id": f"bench-hub-{workdir.name}",
+                "receive_maximum": RECEIVE_MAXIMUM},
+    )
+    # First connection creates the persistent session and its subscriptions.
+    hub = build_hub(settings)
+    hub.ledger.migrate()
+    hub.subscriber.start(hub.ingest.deliver)
+    if not hub.subscriber.wait_connected(10):
+        raise TimeoutError("hub did not connect")
+    time.sleep(0.5)  # let the SUBACK land before leaving
+    hub.subscriber.stop()
+    publish_all(port, messages)
+
+    hub = build_hub(settings)
+    stop = threading.Event()
+    started = time.perf_counter()
+    hub.start(stop, serve_api=False)
+    deadline = started + 600
+    while hub.ingest.counters.events_stored < events and time.perf_counter() < deadline:
+        time.sleep(0.005)
+    elapsed = time.perf_counter() - started
+    stored = hub.ingest.counters.events_stored
+    stop.set()
+    hub.close()
+    if stored != events:
+        raise RuntimeError(f"hub stored {stored} of {events} events")
+    return elapsed
+
+
+def _sqlite_executemany(workdir: Path, payloads: list[bytes], batch: int) -> float:
+    """Raw sqlite3 executemany into the ledger's own events table, committing per batch."""
+    from hub.ledger import Ledger
+
+    url = f"sqlite:///{workdir / 'raw.db'}"
+    ledger = Ledger.open(url)
+    ledger.migrate()
+    ledger.close()
+    rows = []
+    for payload in payloads:
+        e = orjson.loads(payload)
+        rows.append((
+            e["id"], e["site"], e["gateway"], e["seq"], e["ts"], e["device"], e["kind"],
+            e.get("subject"), e.get("result"), e.get("plate"), e["ts"], payload.decode(),
+        ))
+    db = sqlite3.connect(workdir / "raw.db")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    sql = ("INSERT INTO events (id, site, gateway, seq, ts, device, kind, subject, result, plate,"
+           " received_at, body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING")
+    started = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        with db:
+            db.executemany(sql, rows[i : i + batch])
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+def run_ingest_bench(events: int = 50_000, batch: int = 500) -> list[Figure]:
+    """Measure and print the four figures and the targets they are held to."""
+    console = Console()
+    console.print(f"[bold]sitewatch bench ingest[/]: {events} events, batches of {batch}")
+    site, gateway, payloads = sample_envelopes(events)
+    topic = f"sitewatch/v1/{site}/{gateway}/events"
+    singles = [(topic, p) for p in payloads]
+    batches = [
+        (topic, b"[" + b",".join(payloads[i : i + batch]) + b"]")
+        for i in range(0, len(payloads), batch)
+    ]
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="sitewatch-bench-") as tmp:
+        root = Path(tmp)
+        broker = MosquittoProcess(root / "broker").start()
+        try:
+            bare = BareSubscriber(broker.port, "bench-bare", topic, RECEIVE_MAXIMUM)
+            bare.connect()
+            bare.disconnect()
+            publish_all(broker.port, singles)
+            figures.append(Figure("bare paho subscriber, single-event messages", events,
+                                  bare.drain(events)))
+            console.print(f"  {figures[-1].name}: {figures[-1].rate:,.0f}/s")
+            for name, messages in (("hub ingest, single-event messages", singles),
+                                   (f"hub ingest, batches of {batch}", batches)):
+                workdir = root / name.split(",")[1].strip().replace(" ", "-")
+                workdir.mkdir()
+                figures.append(Figure(name, events, _hub_drain(broker.port, workdir, messages,
+                                                               events)))
+                console.print(f"  {figures[-1].name}: {figures[-1].rate:,.0f}/s")
+        finally:
+            broker.stop()
+        figures.append(Figure(f"sqlite3 executemany, {batch} rows per commit", events,
+                              _sqlite_executemany(root, payloads, batch)))
+    _report(console, figures, batch)
+    return figures
+
+
+def _report(console: Console, figures: list[Figure], batch: int) -> None:
+    table = Table(title="durable ingest (SQLite ledger)")
+    for column in ("measurement", "events", "seconds", "events/s"):
+        table.add_column(column, justify="right" if column != "measurement" else "left")
+    for f in figures:
+        table.add_row(f.name, f"{f.events:,}", f"{f.seconds:.2f}", f"{f.rate:,.0f}")
+    console.print(table)
+    bare, single, batched = figures[0].rate, figures[1].rate, figures[2].rate
+    ratio = single / bare
+    console.print(
+        f"single-event ingest / bare subscriber = {ratio:.2f} (target ≥ 0.80: "
+        f"{'met' if ratio >= 0.8 else 'NOT met'})"
+    )
+    console.print(
+        f"batched ingest = {batched:,.0f} events/s (target ≥ 100,000: "
+        f"{'met' if batched >= 100_000 else 'NOT met'})"
+    )
+    console.print(
+        f"machine: {platform.node()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {datetime.now(UTC):%Y-%m-%d}"
+    )
