@@ -96,6 +96,7 @@ def build_hub(settings: HubSettings) -> Hub:
         topics,
         IngestLimits(settings.ingest.max_payload_bytes, settings.ingest.max_media_bytes),
         batch_max_messages=settings.ingest.batch_max_messages,
+        batch_linger_s=settings.ingest.batch_linger_s,
         retry_max_s=settings.ingest.retry_max_s,
     )
     app = create_app(HubState(ledger=ledger, broker_connected=lambda: subscriber.connected))

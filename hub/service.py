@@ -62,6 +62,7 @@ class IngestService:
         topics: Topics,
         limits: IngestLimits,
         batch_max_messages: int = 2000,
+        batch_linger_s: float = 0.01,
         retry_max_s: float = 10.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -71,6 +72,7 @@ class IngestService:
         self._topics = topics
         self._limits = limits
         self._batch_max = batch_max_messages
+        self._linger_s = batch_linger_s
         self._retry_max_s = retry_max_s
         self._clock = clock
         self._inbox: queue.SimpleQueue[ReceivedMessage] = queue.SimpleQueue()
@@ -99,11 +101,20 @@ class IngestService:
         except queue.Empty:
             return []
         messages = [first]
+        # Linger briefly for more: a commit costs the same for 1 message or 1,000, and a
+        # few milliseconds are nothing next to the live-latency budget.
+        deadline = time.monotonic() + self._linger_s
         while len(messages) < self._batch_max:
             try:
                 messages.append(self._inbox.get_nowait())
             except queue.Empty:
-                break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    messages.append(self._inbox.get(timeout=remaining))
+                except queue.Empty:
+                    break
         return messages
 
     def _commit_with_retry(self, messages: list[ReceivedMessage], stop: threading.Event) -> None:

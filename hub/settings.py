@@ -66,6 +66,9 @@ class IngestSettings(_Section):
     batch_max_messages: int = Field(
         2000, ge=1, description="messages committed together in one ledger transaction"
     )
+    batch_linger_s: float = Field(
+        0.01, ge=0, le=1, description="how long a commit waits to gather more messages"
+    )
     retry_max_s: float = Field(
         10.0, gt=0, description="longest wait between retries while the ledger is unreachable"
     )

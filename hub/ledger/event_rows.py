@@ -1,8 +1,14 @@
-"""The ingest hot path: events as plain tuples for the driver's executemany."""
+"""The ingest hot path: events as plain tuples, inserted with multi-row VALUES statements.
+
+Not executemany: the sqlite3 driver releases and retakes the GIL for every row, and with
+paho's network thread busy in the same process each retake can wait a whole switch
+interval (measured: 156 rows/s instead of 41,000). One statement per chunk of rows
+releases it once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, assert_never
 
@@ -33,6 +39,36 @@ def events_insert_sql(dialect: Dialect) -> str:
     if list(compiled.positiontup or ()) != columns:
         raise RuntimeError(f"unexpected parameter order {compiled.positiontup}")
     return compiled.string
+
+
+class EventsInsert:
+    """`INSERT … VALUES (…), (…) … ON CONFLICT (id) DO NOTHING`, one statement per chunk."""
+
+    CHUNK_ROWS = 500  # 500 rows of 12 parameters stays far below SQLite's and PostgreSQL's limits
+
+    def __init__(self, dialect: Dialect) -> None:
+        single = events_insert_sql(dialect)
+        head, _, rest = single.partition(" VALUES ")
+        group, _, tail = rest.partition(" ON CONFLICT")
+        if not head or not group.startswith("(") or not tail:
+            raise RuntimeError(f"unexpected INSERT form: {single}")
+        self._head, self._group, self._tail = head, group, " ON CONFLICT" + tail
+        self._statements: dict[int, str] = {}
+
+    def statement(self, rows: int) -> str:
+        """The SQL text for `rows` rows (cached per row count)."""
+        sql = self._statements.get(rows)
+        if sql is None:
+            values = ", ".join([self._group] * rows)
+            sql = self._statements[rows] = f"{self._head} VALUES {values}{self._tail}"
+        return sql
+
+    def chunks(self, rows: list[EventRow]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        """(statement, flat parameters) for each chunk of `rows`."""
+        size = self.CHUNK_ROWS
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            yield self.statement(len(chunk)), tuple(v for row in chunk for v in row)
 
 
 def timestamp_binder(dialect: Dialect) -> Callable[[datetime], Any]:

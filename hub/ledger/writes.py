@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from hub.ledger.event_rows import event_rows, events_insert_sql, timestamp_binder
+from hub.ledger.event_rows import EventsInsert, event_rows, timestamp_binder
 from hub.ledger.gap_rows import advance_sequence
 from hub.ledger.schema import dead_letters, gateways, media
 from hub.records import (
@@ -52,7 +52,7 @@ class BatchWriter:
     def __init__(self, dialect: Dialect, max_dead_letter_bytes: int) -> None:
         self._insert = sqlite.insert if dialect.name == "sqlite" else postgresql.insert
         self._max_dead_letter_bytes = max_dead_letter_bytes
-        self._events_sql = events_insert_sql(dialect)
+        self._events_insert = EventsInsert(dialect)
         self._bind_ts = timestamp_binder(dialect)
 
     def write(self, connection: Connection, batch: IngestBatch) -> CommitResult:
@@ -67,13 +67,14 @@ class BatchWriter:
 
         stored_total = 0
         for (site, gateway), records in groups.items():
-            # Per gateway, so the driver's summed rowcount says how many of *its* were new.
-            result = connection.exec_driver_sql(
-                self._events_sql, event_rows(records, self._bind_ts)
+            # Per gateway, so the rowcounts say how many of *its* events were new.
+            stored = sum(
+                connection.exec_driver_sql(sql, params).rowcount
+                for sql, params in self._events_insert.chunks(event_rows(records, self._bind_ts))
             )
-            stored_total += result.rowcount
+            stored_total += stored
             row = rows[(site, gateway)]
-            row["events_total"] += result.rowcount
+            row["events_total"] += stored
             row["last_seen"] = _latest(row["last_seen"], max(r.received_at for r in records))
             row["last_seq"] = advance_sequence(
                 connection, site, gateway, row["last_seq"], [r.event.seq for r in records]

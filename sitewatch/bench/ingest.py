@@ -10,6 +10,7 @@ Draining a queue the broker already holds measures the consumer alone, not the p
 
 from __future__ import annotations
 
+import logging
 import platform
 import sqlite3
 import tempfile
@@ -129,6 +130,7 @@ def _sqlite_executemany(workdir: Path, payloads: list[bytes], batch: int) -> flo
 def run_ingest_bench(events: int = 50_000, batch: int = 500) -> list[Figure]:
     """Measure and print the four figures and the targets they are held to."""
     console = Console()
+    logging.disable(logging.WARNING)  # the hubs' connect/disconnect notices are expected here
     console.print(f"[bold]sitewatch bench ingest[/]: {events} events, batches of {batch}")
     site, gateway, payloads = sample_envelopes(events)
     topic = f"sitewatch/v1/{site}/{gateway}/events"
