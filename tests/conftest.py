@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from hub.bootstrap import build_hub
+from hub.settings import load_hub_settings
+from tests.support.hub_runner import RunningHub
 from tests.support.servers import MosquittoServer, PostgresServer
 
 
@@ -43,3 +47,32 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'ledger.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def start_hub(
+    tmp_path: Path, mosquitto: MosquittoServer
+) -> Iterator[Callable[..., RunningHub]]:
+    """Start a hub on the test's broker; keyword arguments override settings."""
+    running: list[RunningHub] = []
+
+    def start(ledger_url: str | None = None, **overrides: object) -> RunningHub:
+        settings = load_hub_settings(
+            None,
+            ledger_url=ledger_url or f"sqlite:///{tmp_path / 'ledger.db'}",
+            media_dir=str(tmp_path / "media"),
+            broker={"port": mosquitto.port, "client_id": f"hub-test-{len(running)}"},
+            api={"port": 0},
+            **overrides,
+        )
+        stop = threading.Event()
+        hub = build_hub(settings)
+        hub.start(stop)
+        assert hub.subscriber.wait_connected(10)
+        result = RunningHub(hub, stop)
+        running.append(result)
+        return result
+
+    yield start
+    for hub in running:
+        hub.close()

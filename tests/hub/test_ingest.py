@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,21 +12,11 @@ import orjson
 import pytest
 
 from sitewatch.bench.mqtt_baseline import publish_all
-from tests.hub.conftest import RunningHub
 from tests.support.envelopes import access_event, encode
+from tests.support.hub_runner import RunningHub, wait_until
 from tests.support.servers import MosquittoServer
 
 TOPIC = "sitewatch/v1/park/gw-1/events"
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Poll until `predicate` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def mosquitto_pub(broker: MosquittoServer, topic: str, payload: bytes, tmp_path: Path) -> None:
