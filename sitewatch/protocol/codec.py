@@ -46,12 +46,29 @@ class Decoded:
     rejected: list[Rejected]
 
 
+# What a field's pattern means, in words: a regex is no reason to show a person.
+_PATTERN_HINTS = {
+    "id": "must be a UUID or a ULID",
+    "subject": "must be a pseudonym: 64 lower-case hex digits (HMAC-SHA256)",
+    "ref": "must be a pseudonym: 64 lower-case hex digits (HMAC-SHA256)",
+    "sha256": "must be 64 lower-case hex digits",
+    "site": "must be a name of letters, digits, '.', '_' or '-' (at most 64)",
+    "gateway": "must be a name of letters, digits, '.', '_' or '-' (at most 64)",
+    "device": "must be printable text",
+    "plate": "must be printable text",
+    "metric": "must be a lower-case identifier",
+}
+
+
 def describe_validation_error(error: ValidationError) -> str:
     """A one-line reason from a pydantic error: `field: message; ...`."""
     parts = []
     for item in error.errors(include_url=False, include_context=False, include_input=False):
         loc = ".".join(str(p) for p in item["loc"]) or "(envelope)"
-        parts.append(f"{loc}: {item['msg']}")
+        message = item["msg"]
+        if item["type"] == "string_pattern_mismatch" and item["loc"]:
+            message = _PATTERN_HINTS.get(str(item["loc"][-1]), "has the wrong form")
+        parts.append(f"{loc}: {message}")
     return _clip("; ".join(parts))
 
 
@@ -92,28 +109,32 @@ def decode_events(topic: Topic, payload: bytes, max_bytes: int = DEFAULT_MAX_PAY
 def _decode_items(topic: Topic, items: list[Any], single: bytes | None) -> Decoded:
     accepted: list[Accepted] = []
     rejected: list[Rejected] = []
+    validate = event_adapter.validate_python
     for index, item in enumerate(items):
-        where = "" if single is not None else f"batch item {index}: "
-        raw = single if single is not None else orjson.dumps(item)
-        if not isinstance(item, dict):
-            rejected.append(Rejected(raw, f"{where}an event must be a JSON object"))
+        if type(item) is not dict:
+            rejected.append(Rejected(orjson.dumps(item), _where(index, single)
+                                     + "an event must be a JSON object"))
             continue
         try:
-            event = event_adapter.validate_python(item)
+            event = validate(item)
         except ValidationError as exc:
-            rejected.append(Rejected(raw, where + describe_validation_error(exc)))
+            raw = single if single is not None else orjson.dumps(item)
+            rejected.append(Rejected(raw, _where(index, single) + describe_validation_error(exc)))
             continue
         if event.site != topic.site or event.gateway != topic.gateway:
-            rejected.append(
-                Rejected(
-                    raw,
-                    f"{where}body site/gateway {event.site}/{event.gateway} does not match "
-                    f"topic {topic.site}/{topic.gateway}",
-                )
+            raw = single if single is not None else orjson.dumps(item)
+            reason = (
+                f"body site/gateway {event.site}/{event.gateway} does not match "
+                f"topic {topic.site}/{topic.gateway}"
             )
+            rejected.append(Rejected(raw, _where(index, single) + reason))
             continue
-        accepted.append(Accepted(event, raw if single is None else orjson.dumps(item)))
+        accepted.append(Accepted(event, orjson.dumps(item)))
     return Decoded(accepted, rejected)
+
+
+def _where(index: int, single: bytes | None) -> str:
+    return "" if single is not None else f"batch item {index}: "
 
 
 def decode_model(model: type[M], payload: bytes, max_bytes: int = DEFAULT_MAX_PAYLOAD) -> M:

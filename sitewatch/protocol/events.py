@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -14,7 +14,6 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
-    field_validator,
 )
 
 PROTOCOL_VERSION = 1
@@ -32,10 +31,24 @@ Pseudonym = Annotated[
 ]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$", re.IGNORECASE)
-_UUID = re.compile(
-    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+# A ULID (Crockford base32) or a UUID, either letter case; checked by pydantic-core's regex.
+_EVENT_ID = (
+    r"^(?:[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}"
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
 )
+
+
+def _canonical_id(value: str) -> str:
+    """ULIDs upper case, UUIDs lower case, so one event has one spelling of its id."""
+    return value.upper() if len(value) == 26 else value.lower()
+
+
+EventId = Annotated[
+    str,
+    StringConstraints(pattern=_EVENT_ID),
+    AfterValidator(_canonical_id),
+    Field(description="globally unique event id, a UUID or a ULID"),
+]
 
 
 def _require_rfc3339_text(value: Any) -> Any:
@@ -72,22 +85,13 @@ class Envelope(WireModel):
     """Fields every event carries, whatever its kind."""
 
     v: Literal[1] = Field(description="protocol version")
-    id: str = Field(description="globally unique event id, a UUID or a ULID")
+    id: EventId
     seq: int = Field(ge=1, description="per-gateway sequence number, strictly increasing")
     ts: Timestamp
     site: Name = Field(description="site id; must match the topic")
     gateway: Name = Field(description="gateway id; must match the topic")
     device: DeviceName = Field(description="the scanner, door, camera or sensor that saw it")
     media: list[MediaRef] = Field(default_factory=list, max_length=32)
-
-    @field_validator("id")
-    @classmethod
-    def _canonical_id(cls, value: str) -> str:
-        if _ULID.match(value):
-            return value.upper()
-        if _UUID.match(value):
-            return value.lower()
-        raise ValueError("must be a UUID or a ULID")
 
 
 class PlaceScan(Envelope):
