@@ -96,8 +96,10 @@ def build_hub(settings: HubSettings) -> Hub:
         topics,
         IngestLimits(settings.ingest.max_payload_bytes, settings.ingest.max_media_bytes),
         batch_max_messages=settings.ingest.batch_max_messages,
+        batch_max_events=settings.ingest.batch_max_events,
         batch_linger_s=settings.ingest.batch_linger_s,
         retry_max_s=settings.ingest.retry_max_s,
+        switch_interval_s=settings.ingest.switch_interval_s,
     )
     app = create_app(HubState(ledger=ledger, broker_connected=lambda: subscriber.connected))
     return Hub(settings, ledger, subscriber, ingest, app)

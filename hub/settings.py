@@ -64,13 +64,28 @@ class IngestSettings(_Section):
         1024 * 1024, ge=0, description="payload bytes kept per dead letter (size and hash always)"
     )
     batch_max_messages: int = Field(
-        2000, ge=1, description="messages committed together in one ledger transaction"
+        2000, ge=1, description="most messages committed together in one ledger transaction"
+    )
+    batch_max_events: int = Field(
+        5000,
+        ge=1,
+        description="events at which a group of messages is committed without waiting for more",
     )
     batch_linger_s: float = Field(
         0.01, ge=0, le=1, description="how long a commit waits to gather more messages"
     )
     retry_max_s: float = Field(
         10.0, gt=0, description="longest wait between retries while the ledger is unreachable"
+    )
+    switch_interval_s: float | None = Field(
+        0.0005,
+        gt=0,
+        le=0.1,
+        description=(
+            "Python's thread switch interval for the whole hub process (sys.setswitchinterval),"
+            " set when ingest starts; shorter lets the ledger writer take the GIL back sooner"
+            " after SQLite releases it; null keeps Python's default of 5 ms"
+        ),
     )
 
 
