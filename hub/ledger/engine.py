@@ -34,7 +34,8 @@ def create_ledger_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        # A bounded connect: a database host that drops packets must not hang ingest or stop.
+        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     raise ValueError(f"unsupported ledger database {backend!r}: use sqlite or postgresql")
 
 

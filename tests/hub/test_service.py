@@ -32,6 +32,7 @@ from hub.settings import load_hub_settings
 from sitewatch.bench.mqtt_baseline import publish_all
 from sitewatch.protocol import Topics
 from tests.support.envelopes import access_event, encode
+from tests.support.hub_runner import wait_until
 from tests.support.servers import MosquittoServer, PostgresServer, free_port
 
 TOPIC = "sitewatch/v1/park/gw-1/events"
@@ -39,15 +40,6 @@ STATUS_TOPIC = "sitewatch/v1/park/gw-1/status"
 STATUS = {"state": "online", "agent_version": "0.1.0", "started_at": "2026-11-22T00:00:00Z",
           "config_hash": "c0ffee"}
 
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    """Poll until `predicate` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def event_messages(first: int, last: int) -> list[tuple[str, bytes]]:

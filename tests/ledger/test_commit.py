@@ -191,3 +191,12 @@ def test_naive_received_at_is_refused(ledger: Ledger) -> None:
 def test_ping_and_close(ledger: Ledger) -> None:
     ledger.ping()
     ledger.close()
+
+
+def test_a_batch_larger_than_one_insert_statement_is_stored_whole(ledger: Ledger) -> None:
+    # More rows than EventsInsert.CHUNK_ROWS: several statements in one transaction.
+    batch = seq_batch(*range(1, 6_002))
+    assert ledger.commit(batch) == CommitResult(stored=6_001, duplicates=0)
+    assert ledger.commit(batch) == CommitResult(stored=0, duplicates=6_001)
+    [gateway] = ledger.list_gateways()
+    assert (gateway.events_total, gateway.last_seq, gateway.gaps) == (6_001, 6_001, [])
