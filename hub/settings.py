@@ -74,6 +74,15 @@ class IngestSettings(_Section):
     batch_linger_s: float = Field(
         0.01, ge=0, le=1, description="how long a commit waits to gather more messages"
     )
+    gc_threshold: int | None = Field(
+        50_000,
+        ge=700,
+        description=(
+            "generation-0 threshold of Python's garbage collector in the hub; ingest makes "
+            "many short-lived objects and the default (700) runs the collector constantly; "
+            "null keeps Python's default"
+        ),
+    )
     retry_max_s: float = Field(
         10.0, gt=0, description="longest wait between retries while the ledger is unreachable"
     )
