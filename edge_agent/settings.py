@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from sitewatch.protocol import DEFAULT_PREFIX
 from sitewatch.protocol.events import NAME_PATTERN
+from sitewatch.settings import YamlEnvSettings, load_yaml_settings
 
 # Only good for a laptop: every developer has it, so it protects nothing.
 DEV_SITE_KEY = "sitewatch-development-site-key"
@@ -142,7 +142,7 @@ class SourceSettings(BaseModel):
         return dict(self.model_extra or {})
 
 
-class AgentSettings(BaseSettings):
+class AgentSettings(YamlEnvSettings):
     """Everything the agent reads at start; YAML file first, environment overrides."""
 
     model_config = SettingsConfigDict(
@@ -198,17 +198,6 @@ class AgentSettings(BaseSettings):
         )
         return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Environment beats the YAML file, which arrives as init arguments."""
-        return env_settings, init_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,11 +217,4 @@ class SourceContext:
 
 def load_settings(path: Path | None = None, **overrides: Any) -> AgentSettings:
     """Read the YAML file (if any), apply overrides, then the environment."""
-    data: dict[str, Any] = {}
-    if path is not None:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(loaded, dict):
-            raise ValueError(f"{path}: the settings file must be a mapping")
-        data.update(loaded)
-    data.update(overrides)
-    return AgentSettings(**data)
+    return load_yaml_settings(AgentSettings, path, overrides)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from sitewatch.protocol import DEFAULT_MAX_PAYLOAD, DEFAULT_PREFIX
+from sitewatch.settings import YamlEnvSettings, load_yaml_settings
 
 
 class _Section(BaseModel):
@@ -105,7 +105,7 @@ class ApiSettings(_Section):
     port: int = Field(8000, ge=0, le=65535, description="API port (0 picks a free one)")
 
 
-class HubSettings(BaseSettings):
+class HubSettings(YamlEnvSettings):
     """Everything the hub reads at start; YAML file first, environment overrides."""
 
     model_config = SettingsConfigDict(
@@ -122,26 +122,8 @@ class HubSettings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="ingest tuning")
     api: ApiSettings = Field(default_factory=ApiSettings, description="HTTP API")
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Environment beats the YAML file, which arrives as init arguments."""
-        return env_settings, init_settings
 
 
 def load_hub_settings(path: Path | None = None, **overrides: Any) -> HubSettings:
     """Read the YAML file (if any), apply overrides, then the environment."""
-    data: dict[str, Any] = {}
-    if path is not None:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(loaded, dict):
-            raise ValueError(f"{path}: the settings file must be a mapping")
-        data.update(loaded)
-    data.update(overrides)
-    return HubSettings(**data)
+    return load_yaml_settings(HubSettings, path, overrides)
