@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -55,7 +54,6 @@ class IngestCounters:
     dead_letters: int = 0
     commits: int = 0
     commit_failures: int = 0
-    last_commit_at: float | None = None
 
 
 @dataclass
@@ -133,7 +131,6 @@ class IngestService:
         batch_max_events: int = 5000,
         batch_linger_s: float = 0.01,
         retry_max_s: float = 10.0,
-        switch_interval_s: float | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._source = source
@@ -145,13 +142,11 @@ class IngestService:
         self._max_events = batch_max_events
         self._linger_s = batch_linger_s
         self._retry_max_s = retry_max_s
-        self._switch_interval_s = switch_interval_s
         self._clock = clock
         self._inbox: queue.SimpleQueue[ReceivedMessage] = queue.SimpleQueue()
         self._handoff = Handoff(batch_max_messages, batch_max_events)
         self._received = 0  # written by paho's thread only
         self.counters = IngestCounters()
-        self.on_commit: list[Callable[[IngestBatch], None]] = []
 
     def deliver(self, message: ReceivedMessage) -> None:
         """Called on paho's thread: hand the message over, nothing more."""
@@ -165,11 +160,6 @@ class IngestService:
 
     def run(self, stop: threading.Event) -> None:
         """Decode (on a thread of its own) and commit groups of messages until `stop` is set."""
-        if self._switch_interval_s is not None:
-            # Process-wide. Each time SQLite hands the GIL back, the writer waits up to one
-            # switch interval for the decoder to let go of it; 5 ms, times ~15 statements
-            # per commit, made the writer the bottleneck of batched ingest.
-            sys.setswitchinterval(self._switch_interval_s)
         writer_done = threading.Event()
         decoder = threading.Thread(target=self._decode, args=(writer_done,), name="ingest-decode")
         decoder.start()
@@ -292,11 +282,6 @@ class IngestService:
             self._source.ack(message)
         self.counters.messages += len(group.messages)
         self._count(batch, result)
-        for listener in self.on_commit:
-            try:
-                listener(batch)
-            except Exception:  # a listener's failure must not undo or block ingest
-                log.exception("commit listener failed")
 
     def _count(self, batch: IngestBatch, result: CommitResult) -> None:
         counters = self.counters
@@ -304,7 +289,6 @@ class IngestService:
         counters.events_stored += result.stored
         counters.duplicates += result.duplicates
         counters.dead_letters += len(batch.dead_letters)
-        counters.last_commit_at = time.time()
 
     def _ledger_reachable(self) -> bool:
         try:
