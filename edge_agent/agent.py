@@ -14,8 +14,8 @@ from typing import Literal
 from edge_agent.delivery import DeliveryPump
 from edge_agent.health import ProcessMeter, build_health
 from edge_agent.outbox import Outbox, Stamp
-from edge_agent.ports import Draft, EventSink, Link, OutboxFull, Outgoing, Source
-from sitewatch.protocol import GatewayHealth, GatewayStatus, MediaRef, Topics
+from edge_agent.ports import Draft, EventSink, Link, OutboxFull, Outgoing, Priority, Source
+from sitewatch.protocol import CameraHealth, GatewayHealth, GatewayStatus, MediaRef, Topics
 
 log = logging.getLogger(__name__)
 
@@ -77,18 +77,28 @@ class Agent(EventSink):
         self._meter = meter or ProcessMeter()
         self._clock = clock
         self._source_counts: dict[str, Counter[str]] = {s.name: Counter() for s in self.sources}
+        self._health_unsent = 0
 
     def emit(self, drafts: Sequence[Draft]) -> None:
         """Validate and append events to the outbox in one transaction."""
+        self.append(drafts)
+
+    def append(self, drafts: Sequence[Draft]) -> int:
+        """Append events; return how many were kept (LOW ones may be shed when full)."""
         stamp = Stamp(self.identity.site, self.identity.gateway, self._clock())
-        self.outbox.append_events(drafts, stamp)
+        kept = len(self.outbox.append_events(drafts, stamp))
         self.pump.wake()
+        return kept
 
     def emit_media(
-        self, data: bytes, content_type: str, role: Literal["snapshot", "clip"]
+        self,
+        data: bytes,
+        content_type: str,
+        role: Literal["snapshot", "clip"],
+        priority: Priority = Priority.NORMAL,
     ) -> MediaRef:
         """Append a media object to the outbox and return the reference events carry."""
-        ref = self.outbox.append_media(data, content_type, role, self._clock())
+        ref = self.outbox.append_media(data, content_type, role, self._clock(), priority)
         self.pump.wake()
         return ref
 
@@ -128,12 +138,23 @@ class Agent(EventSink):
             outbox_depth=self.outbox.depth(),
             oldest_pending_age_s=self.outbox.oldest_age_s(now),
             inflight=self.pump.inflight,
-            dropped=self.outbox.dropped(),
+            dropped={**self.outbox.dropped(), "health_unsent": self._health_unsent},
             sources={
                 s.name: {**s.counters(), **self._source_counts[s.name]} for s in self.sources
             },
+            cameras=self._cameras(),
             process=self._meter.sample(),
         )
+
+    def _cameras(self) -> dict[str, CameraHealth]:
+        """Per-camera figures of every source that runs cameras."""
+        cameras: dict[str, CameraHealth] = {}
+        for source in self.sources:
+            try:
+                cameras.update(source.cameras())
+            except Exception:  # a broken report must not take the health loop down
+                log.exception("source %s: camera figures failed", source.name)
+        return cameras
 
     def _supervise(self, source: Source, stop: threading.Event) -> None:
         """Run one source; restart it with backoff when it raises, never give up."""
@@ -162,7 +183,8 @@ class Agent(EventSink):
                 body = self.health().model_dump_json().encode()
                 self.link.publish(Outgoing(topic, body, qos=0))
             except ConnectionError:
-                pass  # QoS 0: a report missed while offline is not worth keeping
+                # QoS 0 and never queued: a report missed while offline is shed, and counted.
+                self._health_unsent += 1
             except Exception:
                 log.exception("health report failed")
 
@@ -197,20 +219,30 @@ class _CountingSink(EventSink):
     def emit(self, drafts: Sequence[Draft]) -> None:
         """Append events through the agent, counting accepted and refused ones."""
         try:
-            self._agent.emit(drafts)
+            kept = self._agent.append(drafts)
         except OutboxFull:
             self._counts["refused"] += len(drafts)
             raise
         except ValueError:
             self._counts["invalid"] += len(drafts)
             raise
-        self._counts["events"] += len(drafts)
+        self._counts["events"] += kept
+        if kept < len(drafts):
+            self._counts["shed"] += len(drafts) - kept
 
     def emit_media(
-        self, data: bytes, content_type: str, role: Literal["snapshot", "clip"]
+        self,
+        data: bytes,
+        content_type: str,
+        role: Literal["snapshot", "clip"],
+        priority: Priority = Priority.NORMAL,
     ) -> MediaRef:
-        """Append media through the agent, counting it."""
-        ref = self._agent.emit_media(data, content_type, role)
+        """Append media through the agent, counting accepted and refused objects."""
+        try:
+            ref = self._agent.emit_media(data, content_type, role, priority)
+        except OutboxFull:
+            self._counts["media_refused"] += 1
+            raise
         self._counts["media"] += 1
         return ref
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import psutil
 
-from sitewatch.protocol import GatewayHealth
+from sitewatch.protocol import CameraHealth, GatewayHealth
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,7 @@ def build_health(
     dropped: dict[str, int],
     sources: dict[str, dict[str, int]],
     process: ProcessSample,
+    cameras: dict[str, CameraHealth] | None = None,
 ) -> GatewayHealth:
     """The health message from values already gathered."""
     return GatewayHealth(
@@ -51,6 +52,7 @@ def build_health(
         inflight=inflight,
         dropped={reason: count for reason, count in sorted(dropped.items()) if count},
         sources=sources,
+        cameras=cameras or {},
         cpu_percent=max(0.0, process.cpu_percent),
         memory_rss_bytes=process.rss_bytes,
     )

@@ -20,11 +20,12 @@ import orjson
 from pydantic import ValidationError
 from ulid import ULID
 
-from edge_agent.ports import Draft, OutboxFull
+from edge_agent.ports import Draft, OutboxFull, Priority
 from sitewatch.protocol import MediaRef, describe_validation_error, event_adapter
 
-EVENT_PRIORITY = 0
-MEDIA_PRIORITY = 1  # media is shed before an event is refused
+# LOW records are only taken while the outbox is below this share of its budget, so the
+# last fifth of the disk is kept for what matters: access, place scans, alarms.
+LOW_PRIORITY_CEILING = 0.8
 _ENVELOPE_KEYS = frozenset({"v", "id", "seq", "ts", "site", "gateway", "device", "kind", "media"})
 
 _SCHEMA = """
@@ -85,37 +86,81 @@ class Outbox:
         self._dropped: Counter[str] = Counter()
 
     def append_events(self, drafts: Sequence[Draft], stamp: Stamp) -> list[int]:
-        """Validate and store events in one transaction; return the `seq` each was given."""
+        """Validate and store events in one transaction; return the `seq` each was given.
+
+        When the budget is spent, queued media is shed (LOW first), then LOW drafts of this
+        call are shed (counted, given no `seq`); if the rest still does not fit, the whole
+        call is refused with OutboxFull: an access or place-scan event is never dropped.
+        Shed drafts are left out of the returned list, so it may be shorter than `drafts`.
+        """
         if not drafts:
             return []
         with self._lock, self._transaction():
             last = self._last_seq(stamp.gateway)
-            payloads = [envelope_bytes(d, last + i, stamp) for i, d in enumerate(drafts, start=1)]
-            size = sum(len(p) for p in payloads)
-            if not self._make_room(size):
-                self._dropped["events_refused"] += len(drafts)
-                raise OutboxFull(
-                    f"outbox holds {self._bytes} bytes of {self.max_bytes}; "
-                    f"{len(drafts)} event(s) refused"
-                )
-            seqs = list(range(last + 1, last + len(drafts) + 1))
+            kept = self._fitting(drafts, last, stamp)
+            if not kept:
+                return []
+            seqs = list(range(last + 1, last + len(kept) + 1))
             self._db.executemany(
                 "INSERT INTO outbox (channel, seq, priority, payload, created_at) "
                 "VALUES ('events', ?, ?, ?, ?)",
-                [(s, EVENT_PRIORITY, p, stamp.now) for s, p in zip(seqs, payloads, strict=True)],
+                [
+                    (seq, int(draft.priority), payload, stamp.now)
+                    for seq, (draft, payload) in zip(seqs, kept, strict=True)
+                ],
             )
             self._db.execute(
                 "INSERT INTO sequence (gateway, last_seq) VALUES (?, ?) "
                 "ON CONFLICT (gateway) DO UPDATE SET last_seq = excluded.last_seq",
                 (stamp.gateway, seqs[-1]),
             )
-            self._bytes += size
+            self._bytes += sum(len(payload) for _, payload in kept)
         return seqs
 
+    def _fitting(
+        self, drafts: Sequence[Draft], last: int, stamp: Stamp
+    ) -> list[tuple[Draft, bytes]]:
+        """The drafts that fit the budget, with payloads; OutboxFull if the precious ones won't."""
+        # Encoded with provisional seqs; if a LOW draft is shed, the kept ones are encoded
+        # again so the shed draft leaves no hole in the sequence.
+        encoded = [(d, envelope_bytes(d, last + i, stamp)) for i, d in enumerate(drafts, 1)]
+        precious_size = sum(len(p) for d, p in encoded if d.priority < Priority.LOW)
+        if precious_size and not self._make_room(precious_size, Priority.HIGH):
+            precious = sum(1 for d in drafts if d.priority < Priority.LOW)
+            self._dropped["events_refused"] += precious
+            if len(drafts) > precious:
+                self._dropped["low_events_shed"] += len(drafts) - precious
+            raise OutboxFull(
+                f"outbox holds {self._bytes} bytes of {self.max_bytes}; "
+                f"{precious} event(s) refused"
+            )
+        room = self.max_bytes * LOW_PRIORITY_CEILING - self._bytes - precious_size
+        kept: list[Draft] = []
+        for draft, payload in encoded:
+            if draft.priority < Priority.LOW:
+                kept.append(draft)
+            elif len(payload) <= room:
+                kept.append(draft)
+                room -= len(payload)
+            else:
+                self._dropped["low_events_shed"] += 1
+        if len(kept) == len(encoded):
+            return encoded
+        return [(d, envelope_bytes(d, last + i, stamp)) for i, d in enumerate(kept, 1)]
+
     def append_media(
-        self, data: bytes, content_type: str, role: Literal["snapshot", "clip"], now: float
+        self,
+        data: bytes,
+        content_type: str,
+        role: Literal["snapshot", "clip"],
+        now: float,
+        priority: Priority = Priority.NORMAL,
     ) -> MediaRef:
-        """Store a media object once per hash and return the reference events carry."""
+        """Store a media object once per hash and return the reference events carry.
+
+        To fit, queued media of lower priority is shed; if it still does not fit, the object
+        is refused with OutboxFull (the event can go without it).
+        """
         digest = hashlib.sha256(data).hexdigest()
         ref = MediaRef(sha256=digest, content_type=content_type, role=role)
         with self._lock, self._transaction():
@@ -124,13 +169,16 @@ class Outbox:
             ).fetchone()
             if known:
                 return ref
-            if len(data) + self._bytes > self.max_bytes:
+            fits = self._make_room(len(data), priority)
+            if fits and priority >= Priority.LOW:
+                fits = self._bytes + len(data) <= self.max_bytes * LOW_PRIORITY_CEILING
+            if not fits:
                 self._dropped["media_refused"] += 1
                 raise OutboxFull(f"outbox full; {len(data)}-byte {role} refused")
             self._db.execute(
                 "INSERT INTO outbox (channel, sha256, priority, payload, created_at) "
                 "VALUES ('media', ?, ?, ?, ?)",
-                (ref.sha256, MEDIA_PRIORITY, data, now),
+                (ref.sha256, int(priority), data, now),
             )
             self._bytes += len(data)
         return ref
@@ -201,17 +249,23 @@ class Outbox:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def _make_room(self, size: int) -> bool:
-        """Shed the oldest media until `size` more bytes fit; False if they still do not."""
+    def _make_room(self, size: int, incoming: Priority) -> bool:
+        """Shed queued media until `size` more bytes fit; False if they still do not.
+
+        Only media of lower priority than `incoming` is shed, LOW before NORMAL, oldest
+        first. Queued events are never shed: that would leave a hole in the sequence.
+        """
         while self._bytes + size > self.max_bytes:
             row = self._db.execute(
-                "DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE channel = 'media')"
-                " RETURNING length(payload)"
+                "DELETE FROM outbox WHERE id = (SELECT id FROM outbox WHERE channel = 'media' "
+                "AND priority > ? ORDER BY priority DESC, id LIMIT 1) "
+                "RETURNING length(payload), priority",
+                (int(incoming),),
             ).fetchone()
             if row is None:
                 return False
             self._bytes -= row[0]
-            self._dropped["media_shed"] += 1
+            self._dropped["media_shed_low" if row[1] >= Priority.LOW else "media_shed"] += 1
         return True
 
     def _transaction(self) -> _Transaction:

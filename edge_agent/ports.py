@@ -7,9 +7,22 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import IntEnum
 from typing import Any, Literal
 
-from sitewatch.protocol import MediaRef
+from sitewatch.protocol import CameraHealth, MediaRef
+
+
+class Priority(IntEnum):
+    """How precious a record is when the outbox's disk budget runs out.
+
+    LOW records (motion without persons, media of low-severity events) are shed first and
+    counted; NORMAL media next; HIGH records are never shed: new input is refused instead.
+    """
+
+    HIGH = 0
+    NORMAL = 1
+    LOW = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +38,7 @@ class Draft:
     ts: datetime
     fields: Mapping[str, Any]
     media: tuple[MediaRef, ...] = ()
+    priority: Priority = Priority.HIGH
 
 
 class OutboxFull(RuntimeError):
@@ -40,9 +54,16 @@ class EventSink(ABC):
 
     @abstractmethod
     def emit_media(
-        self, data: bytes, content_type: str, role: Literal["snapshot", "clip"]
+        self,
+        data: bytes,
+        content_type: str,
+        role: Literal["snapshot", "clip"],
+        priority: Priority = Priority.NORMAL,
     ) -> MediaRef:
-        """Append a media object to the outbox and return the reference events carry."""
+        """Append a media object to the outbox and return the reference events carry.
+
+        Emit media before the event that references it, so the hub has it by then.
+        """
 
 
 class Source(ABC):
@@ -56,6 +77,10 @@ class Source(ABC):
 
     def counters(self) -> dict[str, int]:
         """Per-source counters for the health report."""
+        return {}
+
+    def cameras(self) -> dict[str, CameraHealth]:
+        """Per-camera pipeline figures (fps, latency, dropped frames) for the health report."""
         return {}
 
 

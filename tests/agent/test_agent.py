@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -13,8 +14,9 @@ import pytest
 
 from edge_agent.agent import Agent, Timing
 from edge_agent.bootstrap import SOURCE_FACTORIES, SourceUnavailable, build_agent, build_sources
-from edge_agent.ports import EventSink, Source
+from edge_agent.ports import EventSink, Priority, Source
 from edge_agent.settings import AgentSettings, SourceContext, SourceSettings
+from sitewatch.protocol import CameraHealth
 from tests.agent.fakes import FakeLink
 from tests.support.counting_source import CountingSource, sensor_draft
 
@@ -130,3 +132,49 @@ def test_source_registry_refuses_unknown_and_unloadable_sources() -> None:
         ctx,
     )
     assert [(s.name, type(s)) for s in built] == [("a", CountingSource)]
+
+
+class CameraLikeSource(Source):
+    """Emits LOW-priority motion-like events and reports one camera; another one breaks."""
+
+    def __init__(self, name: str, *, broken: bool = False) -> None:
+        self.name = name
+        self.broken = broken
+
+    def run(self, sink: EventSink, stop: threading.Event) -> None:
+        """Emit LOW events one by one until told to stop."""
+        for i in range(200):
+            sink.emit([dataclasses.replace(sensor_draft(i), priority=Priority.LOW)])
+        stop.wait()
+
+    def cameras(self) -> dict[str, CameraHealth]:
+        """One camera's figures, or an error for the broken one."""
+        if self.broken:
+            raise RuntimeError("camera figures unavailable")
+        return {"cam-1": CameraHealth(fps=9.5, latency_ms=40.0, dropped_frames=3)}
+
+
+def test_health_carries_camera_figures_shed_counts_and_unsent_reports(tmp_path: Path) -> None:
+    link = FakeLink(connected=False)
+    sources = {"cam": CameraLikeSource("cam"), "bad": CameraLikeSource("bad", broken=True)}
+    settings = settings_for(
+        tmp_path,
+        outbox={"path": tmp_path / "outbox.db", "max_bytes": 8192},
+        sources=[{"type": "cam", "name": "cam"}, {"type": "bad", "name": "bad"}],
+    )
+    factories = {name: (lambda cfg, ctx, s=s: s) for name, s in sources.items()}
+    agent = build_agent(settings, link=link, factories=factories)
+    agent.timing = Timing(health_interval_s=0.02, shutdown_grace_s=0, restart_min_s=60)
+    stop, thread = run_in_thread(agent)
+    assert eventually(lambda: agent.health().dropped.get("health_unsent", 0) >= 2)
+    assert eventually(
+        lambda: sum(agent.health().sources[n].get("shed", 0) for n in sources) > 0
+    )
+    health = agent.health()
+    assert health.cameras == {"cam-1": CameraHealth(fps=9.5, latency_ms=40.0, dropped_frames=3)}
+    counts = [health.sources[n] for n in sources]
+    assert sum(c["events"] + c.get("shed", 0) for c in counts) == 400
+    assert health.dropped["low_events_shed"] == sum(c.get("shed", 0) for c in counts)
+    assert "events_refused" not in health.dropped  # LOW data is shed, never refused
+    stop.set()
+    thread.join(10)

@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from edge_agent.outbox import Outbox
-from edge_agent.ports import OutboxFull
+from edge_agent.outbox import LOW_PRIORITY_CEILING, Outbox
+from edge_agent.ports import Draft, OutboxFull, Priority
 from sitewatch.protocol import event_adapter
 from tests.agent.conftest import GATEWAY, SITE, STAMP
 from tests.support.counting_source import sensor_draft
@@ -105,4 +105,53 @@ def test_media_is_shed_before_an_event_is_refused(outbox_path: Path) -> None:
     box.append_events([sensor_draft(i) for i in range(8)], STAMP)
     assert [r.channel for r in box.peek(100)] == ["events"] * 8
     assert box.dropped() == {"media_refused": 1, "media_shed": 1}
+    box.close()
+
+
+def _low(draft: Draft) -> Draft:
+    return dataclasses.replace(draft, priority=Priority.LOW)
+
+
+def test_low_priority_events_are_shed_above_the_ceiling_without_a_seq_hole(
+    outbox_path: Path,
+) -> None:
+    box = Outbox(outbox_path, max_bytes=4096)
+    # Fill with LOW events until one is shed: they stop at 80 % of the budget.
+    kept: list[int] = []
+    for i in range(100):
+        kept += box.append_events([_low(sensor_draft(i))], STAMP)
+    shed = box.dropped()["low_events_shed"]
+    assert shed == 100 - len(kept) > 0
+    assert box.payload_bytes <= 4096 * LOW_PRIORITY_CEILING
+    # Precious events still fit in the reserved fifth, and seqs run on without a hole.
+    mixed = [sensor_draft(200), _low(sensor_draft(201)), sensor_draft(202)]
+    seqs = box.append_events(mixed, STAMP)
+    assert seqs == [len(kept) + 1, len(kept) + 2]
+    assert [r.seq for r in box.peek(1000)] == list(range(1, len(kept) + 3))
+    assert box.dropped()["low_events_shed"] == shed + 1
+    box.close()
+
+
+def test_events_shed_low_media_before_normal_media(outbox_path: Path) -> None:
+    box = Outbox(outbox_path, max_bytes=8192)
+    normal = box.append_media(b"n" * 3000, "image/jpeg", "snapshot", STAMP.now)
+    box.append_media(b"l" * 3000, "image/jpeg", "snapshot", STAMP.now, Priority.LOW)
+    # LOW media is refused above the ceiling; NORMAL media does not displace NORMAL.
+    with pytest.raises(OutboxFull):
+        box.append_media(b"m" * 1000, "image/jpeg", "snapshot", STAMP.now, Priority.LOW)
+    box.append_events([sensor_draft(i) for i in range(12)], STAMP)
+    left = [r.sha256 for r in box.peek(100) if r.channel == "media"]
+    assert left == [normal.sha256]
+    assert box.dropped() == {"media_refused": 1, "media_shed_low": 1}
+    box.close()
+
+
+def test_normal_media_displaces_low_media_only(outbox_path: Path) -> None:
+    box = Outbox(outbox_path, max_bytes=4096)
+    box.append_media(b"l" * 2500, "image/jpeg", "snapshot", STAMP.now, Priority.LOW)
+    box.append_media(b"n" * 2500, "image/jpeg", "clip", STAMP.now)
+    with pytest.raises(OutboxFull):
+        box.append_media(b"o" * 2500, "image/jpeg", "clip", STAMP.now)
+    assert [r.priority for r in box.peek(10)] == [Priority.NORMAL]
+    assert box.dropped() == {"media_shed_low": 1, "media_refused": 1}
     box.close()
