@@ -36,19 +36,33 @@ def _python_source(cfg: SourceSettings, ctx: SourceContext) -> Source:
     return source
 
 
-def _simulator_source(cfg: SourceSettings, ctx: SourceContext) -> Source:
-    """The simulator, imported on use so the agent runs without it."""
-    try:
-        module: Any = importlib.import_module("edge_agent.sources.simulator")
-    except ImportError as exc:
-        raise SourceUnavailable("the simulator source is not installed") from exc
-    source: Source = module.SimulatorSource.from_settings(cfg, ctx)
-    return source
+def _lazy(module_name: str, class_name: str, what: str) -> SourceFactory:
+    """A factory that imports its module on use: a gateway loads only what it runs."""
+
+    def factory(cfg: SourceSettings, ctx: SourceContext) -> Source:
+        try:
+            module: Any = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise SourceUnavailable(f"the {what} source is not installed: {exc}") from exc
+        source: Source = getattr(module, class_name).from_settings(cfg, ctx)
+        return source
+
+    return factory
 
 
 SOURCE_FACTORIES: dict[str, SourceFactory] = {
     "python": _python_source,
-    "simulator": _simulator_source,
+    "simulator": _lazy("edge_agent.sources.simulator", "SimulatorSource", "simulator"),
+    # Cameras (OpenCV): analytics pipeline, and QR codes read off an entrance camera.
+    "camera": _lazy("edge_agent.camera.source", "CameraSource", "camera"),
+    "camera_qr": _lazy("edge_agent.camera.qr_source", "QrCameraSource", "QR camera"),
+    # Receivers that devices push to, and readers of what devices write.
+    "place_scan_http": _lazy("edge_agent.receivers.place_scan", "PlaceScanReceiver", "place-scan"),
+    "access_http": _lazy("edge_agent.receivers.access", "AccessReceiver", "access-controller"),
+    "access_log": _lazy("edge_agent.receivers.access_log", "AccessLogTail", "access-log"),
+    "vehicle_http": _lazy("edge_agent.receivers.vehicle", "VehicleReceiver", "vehicle-gate"),
+    "sensor_http": _lazy("edge_agent.receivers.sensor", "SensorReceiver", "facility-sensor"),
+    "scanner_lines": _lazy("edge_agent.receivers.lines", "ScannerLineReader", "QR-scanner"),
 }
 
 

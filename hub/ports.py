@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hub.records import EventRecord, HealthRecord, StatusRecord
+
 
 @dataclass(frozen=True, slots=True)
 class ReceivedMessage:
@@ -37,3 +39,21 @@ class MessageSource(ABC):
     @abstractmethod
     def stop(self) -> None:
         """Disconnect cleanly."""
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """What one ledger commit added, for what follows the ledger (time series, rules, live)."""
+
+    events: tuple[EventRecord, ...]  # new events only: a redelivered duplicate is not here
+    statuses: tuple[StatusRecord, ...]
+    healths: tuple[HealthRecord, ...]
+    dead_letters: int
+
+
+class CommitListener(ABC):
+    """Told of every commit, on the ingest writer's thread, after the messages are acked."""
+
+    @abstractmethod
+    def committed(self, committed: Committed) -> None:
+        """Take note of a commit; must not block (queue the work, do it elsewhere)."""

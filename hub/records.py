@@ -80,6 +80,7 @@ class CommitResult:
 
     stored: int
     duplicates: int
+    fresh: tuple[EventRecord, ...] = ()  # the stored events, each once, in batch order
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,14 +16,14 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
 from hub.ingest import IngestLimits, MediaUpload, route_message
 from hub.media import MediaStore
-from hub.ports import MessageSource, ReceivedMessage
+from hub.ports import CommitListener, Committed, MessageSource, ReceivedMessage
 from hub.records import CommitResult, DeadLetter, IngestBatch, MediaRecord
 from sitewatch.protocol import Topics
 
@@ -132,8 +132,10 @@ class IngestService:
         batch_linger_s: float = 0.01,
         retry_max_s: float = 10.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        listeners: Sequence[CommitListener] = (),
     ) -> None:
         self._source = source
+        self._listeners = list(listeners)
         self._ledger = ledger
         self._media = media
         self._topics = topics
@@ -282,6 +284,22 @@ class IngestService:
             self._source.ack(message)
         self.counters.messages += len(group.messages)
         self._count(batch, result)
+        self._tell_listeners(batch, result)
+
+    def _tell_listeners(self, batch: IngestBatch, result: CommitResult) -> None:
+        if not self._listeners:
+            return
+        committed = Committed(
+            events=result.fresh,
+            statuses=tuple(batch.statuses),
+            healths=tuple(batch.healths),
+            dead_letters=len(batch.dead_letters),
+        )
+        for listener in self._listeners:
+            try:
+                listener.committed(committed)
+            except Exception:  # what follows the ledger must never stop ingest
+                log.exception("commit listener %s failed", type(listener).__name__)
 
     def _count(self, batch: IngestBatch, result: CommitResult) -> None:
         counters = self.counters

@@ -42,7 +42,7 @@ def events_insert_sql(dialect: Dialect) -> str:
 
 
 class EventsInsert:
-    """`INSERT … VALUES (…), (…) … ON CONFLICT (id) DO NOTHING`, one statement per chunk."""
+    """`INSERT … VALUES (…), (…) … ON CONFLICT (id) DO NOTHING RETURNING id`, one per chunk."""
 
     # 2500 rows of 12 parameters stay below SQLite's 32,766 and PostgreSQL's 65,535; fewer
     # statements per commit mean fewer waits to take the GIL back.
@@ -54,7 +54,10 @@ class EventsInsert:
         group, _, tail = rest.partition(" ON CONFLICT")
         if not head or not group.startswith("(") or not tail:
             raise RuntimeError(f"unexpected INSERT form: {single}")
-        self._head, self._group, self._tail = head, group, " ON CONFLICT" + tail
+        # RETURNING names the rows that were new, so what follows the ledger (time series,
+        # rules) sees each event once even when a hub crash made the broker redeliver it.
+        self._head, self._group = head, group
+        self._tail = " ON CONFLICT" + tail + " RETURNING id"
         self._statements: dict[int, str] = {}
 
     def statement(self, rows: int) -> str:

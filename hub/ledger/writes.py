@@ -66,13 +66,18 @@ class BatchWriter:
         rows = self._lock_gateways(connection, sorted(keys))
 
         stored_total = 0
+        fresh: list[EventRecord] = []
         for (site, gateway), records in groups.items():
-            # Per gateway, so the rowcounts say how many of *its* events were new.
-            stored = sum(
-                connection.exec_driver_sql(sql, params).rowcount
-                for sql, params in self._events_insert.chunks(event_rows(records, self._bind_ts))
-            )
+            # Per gateway, so the counts say how many of *its* events were new.
+            new_ids: set[str] = set()
+            for sql, params in self._events_insert.chunks(event_rows(records, self._bind_ts)):
+                new_ids.update(row[0] for row in connection.exec_driver_sql(sql, params))
+            stored = len(new_ids)
             stored_total += stored
+            for record in records:
+                if record.event.id in new_ids:
+                    new_ids.discard(record.event.id)  # a repeat within the batch is not new
+                    fresh.append(record)
             row = rows[(site, gateway)]
             row["events_total"] += stored
             row["last_seen"] = _latest(row["last_seen"], max(r.received_at for r in records))
@@ -95,7 +100,9 @@ class BatchWriter:
                 self._insert(media).on_conflict_do_nothing(index_elements=["sha256"]),
                 [_media_row(m) for m in batch.media],
             )
-        return CommitResult(stored=stored_total, duplicates=len(batch.events) - stored_total)
+        return CommitResult(
+            stored=stored_total, duplicates=len(batch.events) - stored_total, fresh=tuple(fresh)
+        )
 
     def _lock_gateways(
         self, connection: Connection, keys: list[GatewayKey]

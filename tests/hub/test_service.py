@@ -25,7 +25,7 @@ from hub.ledger import Ledger
 from hub.ledger.engine import create_ledger_engine
 from hub.media import MediaStore
 from hub.mqtt import PahoSubscriber
-from hub.ports import MessageSource, ReceivedMessage
+from hub.ports import CommitListener, Committed, MessageSource, ReceivedMessage
 from hub.records import CommitResult, IngestBatch
 from hub.service import IngestService
 from hub.settings import load_hub_settings
@@ -282,3 +282,44 @@ def test_no_message_is_acknowledged_before_its_commit(
     wait_until(lambda: ledger.event_count() == 40 and len(source.acked) == 41)
     assert source.before_commit == []
     assert running.ingest.counters.commits >= 2  # groups of at most 10 messages
+
+
+class RecordingListener(CommitListener):
+    """Collects the ids of the events each commit says are new."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.statuses = 0
+
+    def committed(self, committed: Committed) -> None:
+        """Record new event ids and status count."""
+        self.ids += [record.event.id for record in committed.events]
+        self.statuses += len(committed.statuses)
+
+
+class BrokenListener(CommitListener):
+    """Fails on every commit: ingest must go on regardless."""
+
+    def committed(self, committed: Committed) -> None:
+        """Fail."""
+        raise RuntimeError("time-series writer exploded")
+
+
+def test_listeners_hear_each_new_event_once_and_a_broken_one_stops_nothing(
+    start_ingest: Callable[..., RunningIngest], ledger_url: str, mosquitto: MosquittoServer
+) -> None:
+    listener = RecordingListener()
+    ledger = Ledger.open(ledger_url)
+    ledger.migrate()
+    running = start_ingest(ledger, listeners=[BrokenListener(), listener])
+    first, later = event_messages(1, 300), event_messages(301, 400)
+    publish_all(mosquitto.port, first)
+    # Redelivery after a crash looks like this: the same events again, and a repeat in a batch.
+    again = first[:100] + [(TOPIC, orjson.dumps([orjson.loads(first[5][1])] * 2))]
+    publish_all(mosquitto.port, again + later)
+    wait_until(lambda: running.ingest.counters.messages >= 1 + 300 + 101 + 100)
+    assert running.ledger.event_count() == 400
+    expected = [orjson.loads(payload)["id"] for _, payload in first + later]
+    assert sorted(listener.ids) == sorted(expected)
+    assert len(listener.ids) == 400 and running.ingest.counters.duplicates == 102
+    assert listener.statuses == 1
