@@ -315,7 +315,7 @@ def test_listeners_hear_each_new_event_once_and_a_broken_one_stops_nothing(
     first, later = event_messages(1, 300), event_messages(301, 400)
     publish_all(mosquitto.port, first)
     # Redelivery after a crash looks like this: the same events again, and a repeat in a batch.
-    again = first[:100] + [(TOPIC, orjson.dumps([orjson.loads(first[5][1])] * 2))]
+    again = [*first[:100], (TOPIC, orjson.dumps([orjson.loads(first[5][1])] * 2))]
     publish_all(mosquitto.port, again + later)
     wait_until(lambda: running.ingest.counters.messages >= 1 + 300 + 101 + 100)
     assert running.ledger.event_count() == 400
