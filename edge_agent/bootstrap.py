@@ -57,12 +57,14 @@ SOURCE_FACTORIES: dict[str, SourceFactory] = {
     "camera": _lazy("edge_agent.camera.source", "CameraSource", "camera"),
     "camera_qr": _lazy("edge_agent.camera.qr_source", "QrCameraSource", "QR camera"),
     # Receivers that devices push to, and readers of what devices write.
-    "place_scan_http": _lazy("edge_agent.receivers.place_scan", "PlaceScanReceiver", "place-scan"),
-    "access_http": _lazy("edge_agent.receivers.access", "AccessReceiver", "access-controller"),
-    "access_log": _lazy("edge_agent.receivers.access_log", "AccessLogTail", "access-log"),
-    "vehicle_http": _lazy("edge_agent.receivers.vehicle", "VehicleReceiver", "vehicle-gate"),
-    "sensor_http": _lazy("edge_agent.receivers.sensor", "SensorReceiver", "facility-sensor"),
-    "scanner_lines": _lazy("edge_agent.receivers.lines", "ScannerLineReader", "QR-scanner"),
+    "place_scan_http": _lazy(
+        "edge_agent.receivers.place_scan", "PlaceScanHttpSource", "place-scan"
+    ),
+    "access_http": _lazy("edge_agent.receivers.access", "AccessHttpSource", "access-controller"),
+    "access_log": _lazy("edge_agent.receivers.access_log", "AccessLogSource", "access-log"),
+    "vehicle_http": _lazy("edge_agent.receivers.vehicle", "VehicleHttpSource", "vehicle-gate"),
+    "sensor_http": _lazy("edge_agent.receivers.sensor", "SensorHttpSource", "facility-sensor"),
+    "scanner_lines": _lazy("edge_agent.receivers.lines", "ScannerLinesSource", "QR-scanner"),
 }
 
 

@@ -207,12 +207,18 @@ class SourceContext:
     site: str
     gateway: str
     site_key: bytes
+    state_dir: Path | None = None  # where sources keep state of their own (beside the outbox)
 
     @classmethod
     def from_settings(cls, settings: AgentSettings) -> SourceContext:
         """The context of sources run under these settings."""
         key = settings.site_key.get_secret_value().encode("utf-8")
-        return cls(site=settings.site, gateway=settings.gateway, site_key=key)
+        return cls(
+            site=settings.site,
+            gateway=settings.gateway,
+            site_key=key,
+            state_dir=settings.outbox.path.parent,
+        )
 
 
 def load_settings(path: Path | None = None, **overrides: Any) -> AgentSettings:

@@ -1,0 +1,1 @@
+"""Tests of the receivers: the gateway's non-camera sources."""
