@@ -15,6 +15,7 @@ import pytest
 from edge_agent.agent import Agent, Timing
 from edge_agent.bootstrap import SOURCE_FACTORIES, SourceUnavailable, build_agent, build_sources
 from edge_agent.ports import EventSink, Priority, Source
+from edge_agent.receivers.access_log import AccessLogSource
 from edge_agent.settings import AgentSettings, SourceContext, SourceSettings
 from sitewatch.protocol import CameraHealth
 from tests.agent.fakes import FakeLink
@@ -178,3 +179,30 @@ def test_health_carries_camera_figures_shed_counts_and_unsent_reports(tmp_path: 
     assert "events_refused" not in health.dropped  # LOW data is shed, never refused
     stop.set()
     thread.join(10)
+
+
+def test_every_receiver_type_is_built_from_agent_settings(tmp_path: Path) -> None:
+    settings = settings_for(
+        tmp_path,
+        sources=[
+            {"type": "place_scan_http", "port": 0},
+            {"type": "access_http", "port": 0},
+            {"type": "vehicle_http", "port": 0},
+            {"type": "sensor_http", "port": 0},
+            {"type": "access_log", "path": str(tmp_path / "controller.log")},
+            {"type": "scanner_lines", "path": "-"},
+        ],
+    )
+    sources = build_sources(settings.sources, SourceContext.from_settings(settings))
+    assert [type(s).__name__ for s in sources] == [
+        "PlaceScanHttpSource",
+        "AccessHttpSource",
+        "VehicleHttpSource",
+        "SensorHttpSource",
+        "AccessLogSource",
+        "ScannerLinesSource",
+    ]
+    # The log position is kept beside the outbox, not in a system directory.
+    log_tail = sources[4]
+    assert isinstance(log_tail, AccessLogSource)
+    assert log_tail.state_path.parent == tmp_path
