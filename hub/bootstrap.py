@@ -7,18 +7,33 @@ import gc
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
+from hub.accounts import Accounts
+from hub.alarms import AlarmService, AlarmStore
+from hub.alarms.build import build_alarm_service
 from hub.api import HubState, create_app
 from hub.ingest import IngestLimits
 from hub.ledger import Ledger
+from hub.ledger.audit_store import AuditLog
+from hub.ledger.engine import create_ledger_engine
+from hub.ledger.users_store import UserStore
 from hub.media import MediaStore
-from hub.mqtt import PahoSubscriber
+from hub.mqtt import PahoAlarmPublisher, PahoSubscriber
+from hub.passwords import PasswordHasher
+from hub.ports import CommitListener
+from hub.registry.live import LiveRegistry
+from hub.registry.rule_context import RegistryRuleContext
+from hub.registry.store import RegistryStore
 from hub.service import IngestService
 from hub.settings import HubSettings, IngestSettings
+from hub.timeseries import TimeSeriesWriter, build_timeseries
+from hub.tokens import TokenIssuer
 from sitewatch.protocol import Topics
 
 log = logging.getLogger(__name__)
@@ -33,6 +48,9 @@ class Hub:
     subscriber: PahoSubscriber
     ingest: IngestService
     app: FastAPI
+    registry: LiveRegistry
+    timeseries: TimeSeriesWriter | None = None
+    alarms: AlarmService | None = None
     _server: uvicorn.Server | None = field(default=None, repr=False)
     _threads: list[threading.Thread] = field(default_factory=list, repr=False)
 
@@ -40,10 +58,14 @@ class Hub:
         """Migrate the ledger, subscribe, start the ingest worker and (optionally) the API."""
         self.ledger.migrate()
         _tune_interpreter(self.settings.ingest)
+        self.registry.refresh()
+        self._spawn("registry", self.registry.watch, stop, self.settings.registry_refresh_s)
+        if self.timeseries is not None:
+            self.timeseries.start()  # replays a spool left by the last run first
+        if self.alarms is not None:
+            self._spawn("alarms", self.alarms.run, stop)
         self.subscriber.start(self.ingest.deliver)
-        worker = threading.Thread(target=self.ingest.run, args=(stop,), name="ingest")
-        worker.start()
-        self._threads.append(worker)
+        self._spawn("ingest", self.ingest.run, stop)
         if serve_api:
             config = uvicorn.Config(
                 self.app, host=self.settings.api.host, port=self.settings.api.port,
@@ -53,6 +75,17 @@ class Hub:
             server_thread = threading.Thread(target=self._server.run, name="api", daemon=True)
             server_thread.start()
             self._threads.append(server_thread)
+
+    def _spawn(self, name: str, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    @property
+    def accounts(self) -> Accounts:
+        """The hub's users (for the CLI and the demo's first start)."""
+        state: HubState = self.app.state.hub
+        return state.accounts
 
     @property
     def api_port(self) -> int | None:
@@ -80,6 +113,8 @@ class Hub:
             self.subscriber.stop()
         for thread in self._threads:
             thread.join(timeout=10)
+        if self.timeseries is not None:
+            self.timeseries.close(timeout=10)  # what it cannot deliver now stays in its spool
         self.ledger.close()
 
 
@@ -101,12 +136,22 @@ def _tune_interpreter(ingest: IngestSettings) -> None:
 def build_hub(settings: HubSettings) -> Hub:
     """Wire the real adapters from settings."""
     topics = Topics(settings.topic_prefix)
-    ledger = Ledger.open(
-        settings.ledger_url, max_dead_letter_bytes=settings.ingest.max_dead_letter_bytes
-    )
+    # One engine (one connection pool) for the ledger, registry, alarms, users and audit log.
+    engine = create_ledger_engine(settings.ledger_url)
+    ledger = Ledger(engine, max_dead_letter_bytes=settings.ingest.max_dead_letter_bytes)
+    registry_store = RegistryStore(engine)
+    live = LiveRegistry(registry_store.revision, registry_store.read_all)
+    registry_store.on_change(live.refresh)  # this process's own edits swap in at once
     subscriber = PahoSubscriber(
         settings.broker, topics.subscriptions(settings.broker.share_group)
     )
+    listeners: list[CommitListener] = []
+    timeseries = build_timeseries(settings.timeseries)
+    if timeseries is not None:
+        listeners.append(timeseries)
+    alarms = _build_alarms(settings, engine, live) if settings.alarms.enabled else None
+    if alarms is not None:
+        listeners.append(alarms)
     ingest = IngestService(
         subscriber,
         ledger,
@@ -117,6 +162,30 @@ def build_hub(settings: HubSettings) -> Hub:
         batch_max_events=settings.ingest.batch_max_events,
         batch_linger_s=settings.ingest.batch_linger_s,
         retry_max_s=settings.ingest.retry_max_s,
+        enrich=live.enrich,
+        listeners=listeners,
     )
-    app = create_app(HubState(ledger=ledger, broker_connected=lambda: subscriber.connected))
-    return Hub(settings, ledger, subscriber, ingest, app)
+    state = HubState(
+        ledger=ledger,
+        accounts=Accounts(UserStore(engine), PasswordHasher()),
+        tokens=TokenIssuer(settings.auth),
+        audit=AuditLog(engine),
+        broker_connected=lambda: subscriber.connected,
+    )
+    app = create_app(state)
+    return Hub(settings, ledger, subscriber, ingest, app, live, timeseries, alarms)
+
+
+def _build_alarms(settings: HubSettings, engine: Engine, live: LiveRegistry) -> AlarmService:
+    """Rules over the live registry, alarms in the ledger, changes told over MQTT."""
+    alarm_settings = settings.alarms
+    context = RegistryRuleContext(
+        live, alarm_settings.business_hours, alarm_settings.site_business_hours
+    )
+    notifiers = (
+        [PahoAlarmPublisher(settings.broker, settings.topic_prefix)]
+        if alarm_settings.notify_mqtt
+        else []
+    )
+    store = AlarmStore(engine, max_event_ids=alarm_settings.max_event_ids)
+    return build_alarm_service(alarm_settings, store, context, notifiers)

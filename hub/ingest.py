@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from hub.ports import ReceivedMessage
-from hub.records import DeadLetter, EventRecord, HealthRecord, IngestBatch, StatusRecord
+from hub.records import (
+    NO_ENRICHMENT,
+    DeadLetter,
+    Enrichment,
+    EventRecord,
+    HealthRecord,
+    IngestBatch,
+    StatusRecord,
+)
 from sitewatch.protocol import (
+    Event,
     GatewayHealth,
     GatewayStatus,
     ProtocolError,
@@ -36,14 +46,21 @@ class MediaUpload:
     data: bytes
 
 
+def no_enrichment(_event: Event) -> Enrichment:
+    """The enricher of a hub without a registry: nothing known about any event."""
+    return NO_ENRICHMENT
+
+
 def route_message(
     message: ReceivedMessage,
     topics: Topics,
     limits: IngestLimits,
     received_at: datetime,
     batch: IngestBatch,
+    enrich: Callable[[Event], Enrichment] = no_enrichment,
 ) -> MediaUpload | None:
-    """Add what `message` carries to `batch`; return a media upload for the caller to store."""
+    """Add what `message` carries to `batch`, events enriched by `enrich`; return a media
+    upload for the caller to store."""
 
     def dead(reason: str, payload: bytes = message.payload) -> None:
         batch.dead_letters.append(DeadLetter(message.topic, payload, reason, received_at))
@@ -55,7 +72,9 @@ def route_message(
         return None
     if topic.channel == "events":
         decoded = decode_events(topic, message.payload, limits.max_payload_bytes)
-        batch.events.extend(EventRecord(a.event, a.body, received_at) for a in decoded.accepted)
+        batch.events.extend(
+            EventRecord(a.event, a.body, received_at, enrich(a.event)) for a in decoded.accepted
+        )
         for rejected in decoded.rejected:
             dead(rejected.reason, rejected.raw)
         return None

@@ -2,7 +2,8 @@
 
 paho is imported here and nowhere else in the hub. paho's network thread only converts
 each message to a `ReceivedMessage` and hands it over; the ingest worker does the work
-and calls `ack` once the ledger has committed.
+and calls `ack` once the ledger has committed. The alarm publisher, on a connection of
+its own, is the alarm service's MQTT notifier.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from hub.alarms.lifecycle import Alarm, Change
+from hub.alarms.notify import AlarmNotifier, notification_payload
 from hub.ports import MessageSource, ReceivedMessage
 from hub.settings import BrokerSettings
 
@@ -136,3 +139,93 @@ class PahoSubscriber(MessageSource):
                     (self._generation << 16) | msg.mid,
                 )
             )
+
+
+class PahoAlarmPublisher(AlarmNotifier):
+    """Publishes alarm changes as JSON to `{prefix}/alarms/{site}` at QoS 1, on its own link.
+
+    A connection of its own (client id `<hub id>-alarms`, clean session): the ingest
+    subscription acknowledges by hand and must not carry other traffic. paho queues what
+    is published while the broker is away (bounded) and sends it on reconnect.
+    """
+
+    def __init__(self, settings: BrokerSettings, prefix: str, max_queued: int = 1000) -> None:
+        self._settings = settings
+        self._prefix = prefix
+        self._connected = threading.Event()
+        v5 = settings.mqtt_version == "5"
+        self._client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"{settings.client_id}-alarms",
+            protocol=paho.MQTTv5 if v5 else paho.MQTTv311,
+            clean_session=None if v5 else True,
+        )
+        self._client.enable_logger(log)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=15)
+        self._client.max_queued_messages_set(max_queued)
+        if settings.username:
+            password = settings.password.get_secret_value() if settings.password else None
+            self._client.username_pw_set(settings.username, password)
+        if settings.tls_ca_file:
+            self._client.tls_set(
+                ca_certs=str(settings.tls_ca_file),
+                certfile=str(settings.tls_cert_file) if settings.tls_cert_file else None,
+                keyfile=str(settings.tls_key_file) if settings.tls_key_file else None,
+                tls_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+
+    def topic(self, site: str) -> str:
+        """The topic an alarm of `site` is published on."""
+        return f"{self._prefix}/alarms/{site}"
+
+    def start(self) -> None:
+        """Connect in the background, retrying until the broker is there."""
+        self._client.connect_async(
+            self._settings.host, self._settings.port, keepalive=self._settings.keepalive_s
+        )
+        self._client.loop_start()
+
+    def notify(self, alarm: Alarm, change: Change) -> None:
+        """Queue the change for publishing; returns at once, connected or not."""
+        info = self._client.publish(
+            self.topic(alarm.site), notification_payload(alarm, change), qos=1
+        )
+        if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
+            # NO_CONN is fine: paho keeps the message and sends it once reconnected.
+            log.warning("alarm %s %s not published: %s", alarm.id, change.value,
+                        paho.error_string(info.rc))
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Block until connected or the timeout passes."""
+        return self._connected.wait(timeout)
+
+    def close(self) -> None:
+        """Disconnect and stop paho's thread."""
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._connected.clear()
+
+    def _on_connect(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        flags: paho.ConnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused the alarm publisher: %s", reason)
+            return
+        self._connected.set()
+
+    def _on_disconnect(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        flags: paho.DisconnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        self._connected.clear()

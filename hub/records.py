@@ -4,17 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sitewatch.protocol import Event, GatewayHealth, GatewayStatus
 
 
+class Enrichment(NamedTuple):
+    """What the registry adds to an event on ingest: where it happened, whose it was.
+
+    A named tuple, not a dataclass: ingest makes one per event, and a tuple is the
+    cheapest immutable record to make and to splat into a ledger row.
+    """
+
+    building: str | None = None
+    floor: int | None = None
+    gate: str | None = None
+    enterprise: str | None = None
+    person_type: str | None = None  # employee, visitor or staff
+
+
+NO_ENRICHMENT = Enrichment()
+
+
 @dataclass(frozen=True, slots=True)
 class EventRecord:
-    """A validated event with its JSON body, ready for the ledger."""
+    """A validated event with its JSON body and registry enrichment, ready for the ledger."""
 
     event: Event
     body: bytes
     received_at: datetime
+    enrichment: Enrichment = NO_ENRICHMENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +113,7 @@ class EventQuery:
     device: str | None = None
     kind: str | None = None
     subject: str | None = None
+    enterprise: str | None = None  # from the enrichment stored with each event
     limit: int = 100
     cursor: str | None = None  # opaque, from EventPage.next_cursor
 

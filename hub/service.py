@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from hub.ingest import IngestLimits, MediaUpload, route_message
+from hub.ingest import IngestLimits, MediaUpload, no_enrichment, route_message
 from hub.media import MediaStore
 from hub.ports import CommitListener, Committed, MessageSource, ReceivedMessage
-from hub.records import CommitResult, DeadLetter, IngestBatch, MediaRecord
-from sitewatch.protocol import Topics
+from hub.records import CommitResult, DeadLetter, Enrichment, IngestBatch, MediaRecord
+from sitewatch.protocol import Event, Topics
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,11 @@ class IngestService:
         retry_max_s: float = 10.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         listeners: Sequence[CommitListener] = (),
+        enrich: Callable[[Event], Enrichment] = no_enrichment,
     ) -> None:
         self._source = source
+        # Called on the decoder thread, so registry lookups overlap the ledger's writes.
+        self._enrich = enrich
         self._listeners = list(listeners)
         self._ledger = ledger
         self._media = media
@@ -209,7 +212,9 @@ class IngestService:
     def _route(self, message: ReceivedMessage, received_at: datetime, group: PreparedGroup) -> None:
         group.messages.append(message)
         try:
-            upload = route_message(message, self._topics, self._limits, received_at, group.batch)
+            upload = route_message(
+                message, self._topics, self._limits, received_at, group.batch, self._enrich
+            )
         except Exception as exc:  # a bug in routing must cost one message, not stop ingest
             log.exception("routing a message on %s failed", message.topic)
             reason = f"hub could not route the message: {exc}"[:600]

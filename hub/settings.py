@@ -8,6 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from hub.alarms.settings import AlarmSettings
+from hub.auth_settings import AuthSettings
+from hub.timeseries.settings import TimeSeriesSettings
 from sitewatch.protocol import DEFAULT_MAX_PAYLOAD, DEFAULT_PREFIX
 from sitewatch.settings import YamlEnvSettings, load_yaml_settings
 
@@ -121,6 +124,21 @@ class HubSettings(YamlEnvSettings):
     broker: BrokerSettings = Field(default_factory=BrokerSettings, description="MQTT broker")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="ingest tuning")
     api: ApiSettings = Field(default_factory=ApiSettings, description="HTTP API")
+    auth: AuthSettings = Field(
+        default_factory=AuthSettings, description="API sign-in: bearer token secret and lifetime"
+    )
+    site_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="per-site HMAC keys (the agents' site_key), by site id: they turn a raw "
+        "ID number into the pseudonym events carry, for search and registry import",
+    )
+    registry_refresh_s: float = Field(
+        5.0, gt=0, description="how often registry changes made elsewhere are picked up"
+    )
+    timeseries: TimeSeriesSettings = Field(
+        default_factory=TimeSeriesSettings, description="time series (InfluxDB v2 write API)"
+    )
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings, description="rules and alarms")
 
 
 

@@ -8,6 +8,9 @@ from typing import Annotated
 
 import typer
 
+from sitewatch.cli_registry import registry_app
+from sitewatch.cli_users import users_app
+
 app = typer.Typer(
     help="sitewatch: edge agents stream site events over MQTT to a hub.",
     no_args_is_help=True,
@@ -17,6 +20,8 @@ bench_app = typer.Typer(help="Benchmarks; figures go to docs/PERFORMANCE.md.", n
 protocol_app = typer.Typer(help="Wire protocol v1 tools.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(protocol_app, name="protocol")
+app.add_typer(users_app, name="users")
+app.add_typer(registry_app, name="registry")
 
 ConfigOption = Annotated[
     Path | None,

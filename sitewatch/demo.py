@@ -25,11 +25,20 @@ from edge_agent.bootstrap import build_agent
 from edge_agent.settings import load_settings
 from edge_agent.simulation import load_registry
 from hub.bootstrap import Hub, build_hub
+from hub.registry import RegistryImport, open_and_import
 from hub.settings import load_hub_settings
 from sitewatch.brokers import LocalBroker, start_local_broker
+from sitewatch.demo_registry import demo_registry
 
 # A fixed key for the demo park only: agents and hub must agree on it to search by raw ID.
 DEMO_SITE_KEY = "demo-site-key-not-for-production-use"
+# Printed at start: the demo's console and API sign-in (development settings only).
+DEMO_USERS = (
+    ("demo", "sitewatch-demo", "admin"),
+    ("guard", "sitewatch-guard", "security"),
+    ("police", "sitewatch-police", "police"),
+    ("manager", "sitewatch-manager", "property_manager"),
+)
 
 
 def run_demo(data_dir: Path, port: int = 8000, speed: float = 1.0) -> None:
@@ -45,8 +54,13 @@ def run_demo(data_dir: Path, port: int = 8000, speed: float = 1.0) -> None:
         signal.signal(sig, lambda *_: stop.set())
 
     first_start = not (data_dir / "ledger.db").exists()
+    if first_start:  # the hub's registry: the demo park and the people the agents simulate
+        ledger_url = f"sqlite:///{(data_dir / 'ledger.db').resolve()}"
+        open_and_import(ledger_url, RegistryImport.of_document(demo_registry(DEMO_SITE_KEY)))
     broker = start_local_broker(data_dir / "broker")
     hub = _start_hub(data_dir, broker, port, stop)
+    if first_start:
+        _create_demo_users(hub)
     agents = _start_agents(data_dir, broker, speed, stop, backfill=first_start)
     api = f"http://127.0.0.1:{hub.wait_api()}"
     console.print(
@@ -57,6 +71,10 @@ def run_demo(data_dir: Path, port: int = 8000, speed: float = 1.0) -> None:
     console.print(f"  gateways     {api}/api/v1/gateways")
     console.print(f"  dead letters {api}/api/v1/dead-letters")
     console.print(f"  data         {data_dir.resolve()} (kept for the next start)")
+    console.print(
+        "  sign in      "
+        + ", ".join(f"{name}/{password} ({role})" for name, password, role in DEMO_USERS)
+    )
     console.print("Ctrl-C stops it.")
     try:
         with Live(_summary(hub, agents), console=console, refresh_per_second=1) as live:
@@ -80,10 +98,20 @@ def _start_hub(data_dir: Path, broker: LocalBroker, port: int, stop: threading.E
         broker={"port": broker.port, "client_id": "sitewatch-demo-hub",
                 "mqtt_version": broker.mqtt_version},
         api={"port": port},
+        auth={"environment": "development"},
+        site_keys={load_registry(None).site.id: DEMO_SITE_KEY},
     )
     hub = build_hub(settings)
     hub.start(stop)
     return hub
+
+
+def _create_demo_users(hub: Hub) -> None:
+    """The demo's sign-ins, one per role; the property manager looks after the demo park."""
+    site = load_registry(None).site.id
+    for name, password, role in DEMO_USERS:
+        sites = [site] if role == "property_manager" else []
+        hub.accounts.create(name, password, role, sites)
 
 
 def _start_agents(

@@ -11,6 +11,7 @@ import pytest
 
 from hub.bootstrap import build_hub
 from hub.settings import load_hub_settings
+from tests.support.auth import TEST_AUTH
 from tests.support.hub_runner import RunningHub
 from tests.support.servers import MosquittoServer, PostgresServer
 
@@ -63,7 +64,7 @@ def start_hub(
             media_dir=str(tmp_path / "media"),
             broker={"port": mosquitto.port, "client_id": f"hub-test-{len(running)}"},
             api={"port": 0},
-            **overrides,
+            **{"auth": TEST_AUTH, **overrides},
         )
         stop = threading.Event()
         hub = build_hub(settings)

@@ -13,8 +13,7 @@ from edge_agent.simulation.gate_devices import HOUR, MINUTE, DayTrace, GateDevic
 from edge_agent.simulation.identities import fake_plate
 from edge_agent.simulation.plan import SitePlan
 from edge_agent.simulation.population import Person, Population
-from edge_agent.simulation.profile import SimulationProfile
-from edge_agent.simulation.registry import Enterprise, Gate
+from edge_agent.simulation.registry import Enterprise, Gate, SimulationProfile
 
 
 def seconds(clock: time) -> float:

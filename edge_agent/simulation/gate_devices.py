@@ -13,8 +13,7 @@ from typing import Any
 
 from edge_agent.simulation.plan import lanes
 from edge_agent.simulation.population import Person
-from edge_agent.simulation.profile import SimulationProfile
-from edge_agent.simulation.registry import Gate
+from edge_agent.simulation.registry import Gate, SimulationProfile
 
 Raw = tuple[float, str, str, dict[str, Any]]  # (t, kind, device, protocol fields)
 HOUR = 3600.0

@@ -8,28 +8,26 @@ from __future__ import annotations
 
 import random
 
-# GB 11643: weights of the first 17 digits of a resident ID number, and the check table.
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
+from sitewatch.registry.codes import id_check_char, uscc_check_char
+
+__all__ = [
+    "fake_card_number",
+    "fake_id_number",
+    "fake_pass_code",
+    "fake_plate",
+    "id_check_char",
+    "uscc_check_char",
+]
+
 # Counties people in an East-China business park commonly come from.
 _AREA_CODES = (
     "310115", "310104", "310105", "310110", "310112", "320102", "320506",
     "330106", "330203", "340104", "370202", "410105", "420106", "510107", "110105",
 )  # fmt: skip
 
-# GB 32100: alphabet and weights of the unified social credit code.
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
 # Plate prefixes weighted by how often they show up at a Shanghai park's vehicle gate.
 _PROVINCES = (("沪", 55), ("苏", 15), ("浙", 14), ("皖", 8), ("京", 4), ("鲁", 4))
 _PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O on Chinese plates
-
-
-def id_check_char(first17: str) -> str:
-    """The GB 11643 check character of a resident ID number's first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
 
 
 def fake_id_number(rng: random.Random) -> str:
@@ -64,9 +62,3 @@ def fake_plate(rng: random.Random) -> str:
         for i in range(5)
     )
     return f"{province}{letter}{body}"
-
-
-def uscc_check_char(first17: str) -> str:
-    """The GB 32100 check character of a unified social credit code's first 17 characters."""
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return USCC_ALPHABET[(31 - total % 31) % 31]

@@ -12,8 +12,7 @@ from itertools import accumulate
 from typing import Any
 
 from edge_agent.simulation.gate_devices import HOUR, DayTrace, Raw
-from edge_agent.simulation.profile import SimulationProfile
-from edge_agent.simulation.registry import CameraSpec, SensorSpec
+from edge_agent.simulation.registry import CameraSpec, SensorSpec, SimulationProfile
 
 _FRAME_W, _FRAME_H = 1920, 1080
 _DETECTION_RATE = 0.97  # line counters miss the odd person in a group
@@ -23,14 +22,15 @@ def camera_events(
     camera: CameraSpec, trace: DayTrace, profile: SimulationProfile, rng: random.Random
 ) -> list[Raw]:
     """Line-crossing counts per interval, and person and crowd detections, at a gate camera."""
-    if camera.gate is None:
+    if not camera.gates:
         return []
     interval = profile.camera_interval_s
     buckets: dict[int, list[int]] = {}
-    for t, direction in trace.crossings.get(camera.gate, ()):
-        if rng.random() < _DETECTION_RATE:
-            buckets.setdefault(int(t // interval), [0, 0])[direction == "out"] += 1
-    zone = camera.zone or camera.gate
+    for gate in camera.gates:
+        for t, direction in trace.crossings.get(gate, ()):
+            if rng.random() < _DETECTION_RATE:
+                buckets.setdefault(int(t // interval), [0, 0])[direction == "out"] += 1
+    zone = camera.zone or camera.gates[0]
     analytics = set(camera.analytics)
     events: list[Raw] = []
     for bucket in sorted(buckets):

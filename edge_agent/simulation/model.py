@@ -22,9 +22,8 @@ from edge_agent.simulation.day import PeopleDay
 from edge_agent.simulation.gate_devices import Raw
 from edge_agent.simulation.instruments import Occupancy, camera_events, sensor_events
 from edge_agent.simulation.plan import SitePlan
-from edge_agent.simulation.population import Population, build_population
-from edge_agent.simulation.profile import SimulationProfile
-from edge_agent.simulation.registry import WEEKDAYS, SiteRegistry
+from edge_agent.simulation.population import Population, site_population
+from edge_agent.simulation.registry import WEEKDAYS, SimulationProfile, SiteRegistry
 
 _CACHED_DAYS = 4
 _Timed = tuple[float, Draft]  # (Unix time, draft): sorting on the float is cheap
@@ -43,9 +42,7 @@ class TrafficModel:
         self.timezone = ZoneInfo(registry.site.timezone)
         self.profile = registry.simulation or SimulationProfile()
         self.served = registry.served_devices(gateway_id)
-        self.population: Population = build_population(
-            registry, site_key, random.Random(f"{seed}:population"), self.profile.drive_share
-        )
+        self.population: Population = site_population(registry, site_key, seed)
         self._seed = seed
         self._plan = SitePlan(registry)
         self._days: OrderedDict[date, list[_Timed]] = OrderedDict()

@@ -15,7 +15,7 @@ from edge_agent.simulation.identities import (
     fake_pass_code,
     fake_plate,
 )
-from edge_agent.simulation.registry import Enterprise, SiteRegistry
+from edge_agent.simulation.registry import Enterprise, SimulationProfile, SiteRegistry
 from sitewatch.protocol.pseudonym import pseudonymise
 
 # A visitor pool this many days deep makes some visitors come back, as they do.
@@ -54,6 +54,14 @@ class Population:
     def raw_identifiers(self) -> set[str]:
         """Every raw identifier of every simulated person (for checks that none leaks)."""
         return {raw for p in self.everyone() for raw in (p.id_number, p.card_number)}
+
+
+def site_population(registry: SiteRegistry, site_key: bytes, seed: int) -> Population:
+    """The people a traffic model of `registry` with this seed simulates (the hub's demo
+    registry lists the same people)."""
+    profile = registry.simulation or SimulationProfile()
+    rng = random.Random(f"{seed}:population")
+    return build_population(registry, site_key, rng, profile.drive_share)
 
 
 def build_population(

@@ -5,17 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from hub.api.routes import dead_letters, events, gateways, health
+from hub.accounts import Accounts
+from hub.api.deps import authorize
+from hub.api.route_rules import RouteRules
+from hub.api.routes import audit_log, auth, dead_letters, events, gateways, health, media
 from hub.ledger import Ledger
+from hub.ledger.audit_store import AuditLog
+from hub.tokens import TokenIssuer
 
 
 @dataclass
 class HubState:
-    """What the routes need: the ledger, and how to tell whether the broker is connected."""
+    """What the routes need: ledger, accounts, tokens, audit log, and the broker's state."""
 
     ledger: Ledger
+    accounts: Accounts
+    tokens: TokenIssuer
+    audit: AuditLog
     broker_connected: Callable[[], bool] = field(default=lambda: True)
 
 
@@ -24,11 +32,13 @@ def create_app(state: HubState) -> FastAPI:
     app = FastAPI(
         title="sitewatch hub",
         version="1",
-        summary="Events, gateways and dead letters of a sitewatch hub.",
+        summary="Events, gateways, dead letters and the audit log of a sitewatch hub.",
+        # Every route passes the access policy (hub.api.policy); open ones say so there.
+        dependencies=[Depends(authorize)],
     )
     app.state.hub = state
-    app.include_router(events.router, prefix="/api/v1")
-    app.include_router(gateways.router, prefix="/api/v1")
-    app.include_router(dead_letters.router, prefix="/api/v1")
+    for router in (auth, events, media, gateways, dead_letters, audit_log):
+        app.include_router(router.router, prefix="/api/v1")
     app.include_router(health.router)
+    app.state.route_rules = RouteRules(app)
     return app

@@ -44,9 +44,9 @@ def events_insert_sql(dialect: Dialect) -> str:
 class EventsInsert:
     """`INSERT … VALUES (…), (…) … ON CONFLICT (id) DO NOTHING RETURNING id`, one per chunk."""
 
-    # 2500 rows of 12 parameters stay below SQLite's 32,766 and PostgreSQL's 65,535; fewer
+    # As many rows as SQLite's 32,766 parameters allow (PostgreSQL allows 65,535): fewer
     # statements per commit mean fewer waits to take the GIL back.
-    CHUNK_ROWS = 2500
+    CHUNK_ROWS = 32_766 // len(events.columns)
 
     def __init__(self, dialect: Dialect) -> None:
         single = events_insert_sql(dialect)
@@ -82,7 +82,7 @@ def timestamp_binder(dialect: Dialect) -> Callable[[datetime], Any]:
 
 
 def event_rows(records: list[EventRecord], bind_ts: Callable[[datetime], Any]) -> list[EventRow]:
-    """One tuple per record, in `events` column order."""
+    """One tuple per record, in `events` column order, its registry enrichment last."""
     rows = []
     received_at: datetime | None = None
     received_value = None
@@ -107,6 +107,7 @@ def event_rows(records: list[EventRecord], bind_ts: Callable[[datetime], Any]) -
                 plate,
                 received_value,
                 record.body.decode("utf-8"),
+                *record.enrichment,  # building, floor, gate, enterprise, person_type
             )
         )
     return rows

@@ -1,7 +1,15 @@
-"""Queries of the ledger: event search, gateways, dead letters, media."""
+"""Queries of the ledger: event search, gateways, dead letters, media.
+
+An event item is its stored envelope plus two keys protocol v1 does not use (envelopes
+with unknown top-level fields are refused, so these can never clash with one):
+  `received_at`  when the hub received it (RFC 3339, UTC);
+  `enrichment`   what the registry said on ingest: `building`, `floor`, `gate`,
+                 `enterprise` and `person_type`, each null where it knew nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -13,6 +21,8 @@ from hub.ledger.types import require_utc
 from hub.records import DeadLetterView, EventPage, EventQuery, GatewayView, SequenceGap
 
 MAX_PAGE = 1000
+_ENRICHMENT = ("building", "floor", "gate", "enterprise", "person_type")
+_ITEM_COLUMNS = (events.c.body, events.c.received_at, *(events.c[n] for n in _ENRICHMENT))
 
 
 def clamp_limit(limit: int) -> int:
@@ -23,13 +33,14 @@ def clamp_limit(limit: int) -> int:
 def search_events(connection: Connection, query: EventQuery) -> EventPage:
     """One page of matching events, newest first by (ts, id), and the next page's cursor."""
     limit = clamp_limit(query.limit)
-    stmt = select(events.c.ts, events.c.id, events.c.received_at, events.c.body)
+    stmt = select(events.c.ts, events.c.id, *_ITEM_COLUMNS)
     for column, value in (
         (events.c.site, query.site),
         (events.c.gateway, query.gateway),
         (events.c.device, query.device),
         (events.c.kind, query.kind),
         (events.c.subject, query.subject),
+        (events.c.enterprise, query.enterprise),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
@@ -45,7 +56,7 @@ def search_events(connection: Connection, query: EventQuery) -> EventPage:
     stmt = stmt.order_by(events.c.ts.desc(), events.c.id.desc()).limit(limit + 1)
     rows = connection.execute(stmt).all()
     page = rows[:limit]
-    items = [_item(body, received_at) for _ts, _id, received_at, body in page]
+    items = [_item(row[2:]) for row in page]
     more = len(rows) > limit
     next_cursor = encode_cursor(page[-1].ts, page[-1].id) if more else None
     return EventPage(items=items, next_cursor=next_cursor)
@@ -55,10 +66,8 @@ def get_event(connection: Connection, event_id: str) -> dict[str, object] | None
     """The stored envelope of one event (plus received_at), or None."""
     # Ids are stored canonical, as the protocol model makes them: ULIDs upper, UUIDs lower.
     canonical = event_id.upper() if len(event_id) == 26 else event_id.lower()
-    row = connection.execute(
-        select(events.c.body, events.c.received_at).where(events.c.id == canonical)
-    ).first()
-    return None if row is None else _item(row.body, row.received_at)
+    row = connection.execute(select(*_ITEM_COLUMNS).where(events.c.id == canonical)).first()
+    return None if row is None else _item(row)
 
 
 def list_gateways(connection: Connection) -> list[GatewayView]:
@@ -125,7 +134,10 @@ def media_path(connection: Connection, sha256: str) -> str | None:
     return None if path is None else str(path)
 
 
-def _item(body: str, received_at: Any) -> dict[str, object]:
+def _item(row: Sequence[Any]) -> dict[str, object]:
+    """An event item from the values of `_ITEM_COLUMNS` (see the module's docstring)."""
+    body, received_at, *enrichment = row
     item: dict[str, object] = orjson.loads(body)
     item["received_at"] = received_at.isoformat()
+    item["enrichment"] = dict(zip(_ENRICHMENT, enrichment, strict=True))
     return item

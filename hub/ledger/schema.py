@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from hub.ledger.types import UtcDateTime
@@ -36,12 +37,26 @@ events = Table(
     Column("plate", String(16), nullable=True),
     Column("received_at", UtcDateTime, nullable=False),
     Column("body", Text, nullable=False),
+    # Registry enrichment on ingest (hub.registry.enrich); null where the registry knew nothing.
+    Column("building", String(64), nullable=True),
+    Column("floor", Integer, nullable=True),
+    Column("gate", String(64), nullable=True),
+    Column("enterprise", String(64), nullable=True),
+    Column("person_type", String(16), nullable=True),
     Index("ix_events_ts_id", "ts", "id"),
     Index("ix_events_site_ts", "site", "ts"),
     Index("ix_events_subject_ts", "subject", "ts"),
     Index("ix_events_kind_ts", "kind", "ts"),
     Index("ix_events_device_ts", "device", "ts"),
     Index("ix_events_site_gateway_seq", "site", "gateway", "seq"),
+    # Partial: most events name no enterprise (cameras, sensors, strangers), and skipping
+    # their index entries saves ingest time; `enterprise = :x` implies NOT NULL, so a
+    # search by enterprise still uses it.
+    Index(
+        "ix_events_enterprise_ts", "enterprise", "ts",
+        sqlite_where=text("enterprise IS NOT NULL"),
+        postgresql_where=text("enterprise IS NOT NULL"),
+    ),
 )
 
 dead_letters = Table(
@@ -99,3 +114,7 @@ media = Table(
     Column("path", Text, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
 )
+
+# Last, because that module adds its tables to `metadata` above: importing it here makes
+# `metadata` complete for migrations and drift checks whoever imports this module first.
+from hub.ledger import schema_access, schema_alarms, schema_registry  # noqa: E402, F401

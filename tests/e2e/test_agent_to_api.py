@@ -80,6 +80,13 @@ def test_every_kind_reaches_the_api(
     assert (view["state"], view["last_seq"], view["gaps"]) == ("online", 5, [])
     assert view["health"]["outbox_depth"] == 0
 
+    # Each search and view is in the hash-chained audit log, with who asked and the query.
+    log = hub.api.get("/api/v1/audit-log", params={"actor": "test-admin"}).json()["items"]
+    searches = [e["detail"] for e in log if e["action"] == "events.search"]
+    assert [(d.get("site"), d.get("subject")) for d in searches] == [(None, subject), (SITE, None)]
+    assert [e["target"] for e in log if e["action"] == "event.view"] == [by_kind["camera"]["id"]]
+    assert hub.api.get("/api/v1/audit-log/verify").json()["ok"] is True
+
 
 def test_broker_restarted_twice_while_20000_events_flow(
     start_hub: Callable[..., RunningHub], start_agent: Callable[..., RunningAgent],

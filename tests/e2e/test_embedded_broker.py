@@ -17,6 +17,7 @@ from hub.bootstrap import build_hub
 from hub.settings import load_hub_settings
 from sitewatch.brokers import AmqttBroker
 from tests.e2e.conftest import SITE, SITE_KEY
+from tests.support.auth import TEST_AUTH
 from tests.support.counting_source import CountingSource
 from tests.support.hub_runner import RunningHub, wait_until
 
@@ -37,6 +38,7 @@ def test_agent_to_hub_over_amqtt(amqtt_broker: AmqttBroker, tmp_path: Path) -> N
         media_dir=str(tmp_path / "media"),
         broker={"port": amqtt_broker.port, "client_id": "hub-amqtt", "mqtt_version": "3.1.1"},
         api={"port": 0},
+        auth=TEST_AUTH,
     )
     stop = threading.Event()
     hub_core = build_hub(hub_settings)

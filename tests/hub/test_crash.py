@@ -8,12 +8,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
 
 from hub.ledger import Ledger
 from sitewatch.bench.mqtt_baseline import publish_all
+from tests.support.auth import TEST_AUTH, add_user, token_headers
 from tests.support.envelopes import access_event, encode
 from tests.support.servers import MosquittoServer, free_port
 
@@ -27,6 +29,7 @@ class HubProcess:
         self.config = config
         self.api = f"http://127.0.0.1:{api_port}"
         self.process: subprocess.Popen[bytes] | None = None
+        self.headers: dict[str, str] = {}
 
     def start(self) -> None:
         """Start and wait until it is subscribed (readyz)."""
@@ -44,10 +47,21 @@ class HubProcess:
             time.sleep(0.1)
         raise TimeoutError("hub did not become ready")
 
+    def sign_in(self, username: str) -> None:
+        """Take a token for later requests; it outlives restarts (the secret is configured)."""
+        with httpx.Client(base_url=self.api, timeout=10) as client:
+            self.headers = token_headers(client, username)
+
+    def gateways(self) -> list[dict[str, Any]]:
+        """The hub's gateways, as an admin sees them."""
+        response = httpx.get(f"{self.api}/api/v1/gateways", headers=self.headers, timeout=5)
+        response.raise_for_status()
+        gateways: list[dict[str, Any]] = response.json()
+        return gateways
+
     def stored(self) -> int:
         """Events the hub reports stored (sum over gateways)."""
-        gateways = httpx.get(f"{self.api}/api/v1/gateways", timeout=5).json()
-        return sum(g["events_total"] for g in gateways)
+        return sum(g["events_total"] for g in self.gateways())
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, uncommitted work is lost by the process."""
@@ -73,9 +87,15 @@ def test_hub_sigkill_mid_stream_loses_and_duplicates_nothing(
         "media_dir": str(tmp_path / "media"),
         "broker": {"port": mosquitto.port, "client_id": "hub-crash-test"},
         "api": {"port": api_port},
+        "auth": TEST_AUTH,
     }))
+    admin = Ledger.open(ledger_url)
+    admin.migrate()
+    admin.close()
+    add_user(ledger_url, "crash-admin", "admin")
     hub = HubProcess(config, api_port)
     hub.start()
+    hub.sign_in("crash-admin")
     topic = "sitewatch/v1/park/gw-1/events"
     messages = [(topic, encode(access_event("park", "gw-1", s))) for s in range(1, EVENTS + 1)]
     publisher = threading.Thread(target=publish_all, args=(mosquitto.port, messages))
@@ -93,7 +113,7 @@ def test_hub_sigkill_mid_stream_loses_and_duplicates_nothing(
     deadline = time.monotonic() + 120
     while hub.stored() < EVENTS and time.monotonic() < deadline:
         time.sleep(0.1)
-    [gateway] = httpx.get(f"{hub.api}/api/v1/gateways", timeout=5).json()
+    [gateway] = hub.gateways()
     hub.stop()
 
     assert gateway["events_total"] == EVENTS

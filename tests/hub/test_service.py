@@ -31,6 +31,7 @@ from hub.service import IngestService
 from hub.settings import load_hub_settings
 from sitewatch.bench.mqtt_baseline import publish_all
 from sitewatch.protocol import Topics
+from tests.support.auth import TEST_AUTH
 from tests.support.envelopes import access_event, encode
 from tests.support.hub_runner import wait_until
 from tests.support.servers import MosquittoServer, PostgresServer, free_port
@@ -153,7 +154,8 @@ def start_ingest(
 
     def start(ledger: Ledger, **options: Any) -> RunningIngest:
         settings = load_hub_settings(
-            None, broker={"port": mosquitto.port, "client_id": f"service-test-{len(running)}"}
+            None, broker={"port": mosquitto.port, "client_id": f"service-test-{len(running)}"},
+            auth=TEST_AUTH,
         )
         topics = Topics(settings.topic_prefix)
         source = AckRecorder(PahoSubscriber(settings.broker, topics.subscriptions()))

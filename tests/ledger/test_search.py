@@ -93,9 +93,12 @@ def test_naive_bounds_are_refused(ledger: Ledger) -> None:
         ledger.search_events(EventQuery(since=datetime(2024, 5, 1)))
 
 
-def test_items_carry_received_at(ledger: Ledger, scene: dict[str, Any]) -> None:
+def test_items_carry_received_at_and_enrichment(ledger: Ledger, scene: dict[str, Any]) -> None:
     [item] = ledger.search_events(EventQuery(kind="vehicle")).items
-    assert item == {**scene["vehicle"], "received_at": "2024-05-01T09:00:00+00:00"}
+    unknown = dict.fromkeys(("building", "floor", "gate", "enterprise", "person_type"))
+    assert item == {
+        **scene["vehicle"], "received_at": "2024-05-01T09:00:00+00:00", "enrichment": unknown
+    }
 
 
 def page_through(ledger: Ledger, limit: int) -> list[list[str]]:

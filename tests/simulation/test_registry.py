@@ -66,7 +66,7 @@ def test_gateways_split_the_demo_devices(demo: SiteRegistry) -> None:
         (("enterprises", 0, "floor"), 21, "has no floor 21"),
         (("enterprises", 0, "working_hours", "end"), 1080, "quoted strings"),
         (("enterprises", 0, "working_hours", "end"), "08:00", "start before they end"),
-        (("cameras", 0, "gate"), "side-gate", "unknown gate"),
+        (("cameras", 0, "gates", 0), "side-gate", "unknown gate"),
         (("gateways", 1, "gates", 0), "main-gate", "more than one gateway"),
         (("gateways", 0, "sensors", 0), "no-such-sensor", "unknown no-such-sensor"),
         (("gates", 1, "plate_cameras", 0, "id"), "mg-sentinel-1", "duplicate device"),

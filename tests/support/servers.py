@@ -1,4 +1,4 @@
-"""Real Mosquitto and PostgreSQL servers, each started by a test on a free port.
+"""Real Mosquitto, PostgreSQL and VictoriaMetrics servers, each started by a test on a free port.
 
 Tests own these processes so they can stop, kill and restart them.
 """
@@ -6,6 +6,7 @@ Tests own these processes so they can stop, kill and restart them.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -13,7 +14,11 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from sitewatch.brokers import MosquittoProcess, free_port, wait_for_port
 
@@ -123,3 +128,85 @@ class PostgresServer:
         """Stop the server and delete its files."""
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+VICTORIA_METRICS = Path("/usr/bin/victoria-metrics")
+
+
+class VictoriaMetricsServer:
+    """VictoriaMetrics (InfluxDB's v2 write API) on a free port with a data dir of its own."""
+
+    def __init__(self, workdir: Path, port: int | None = None) -> None:
+        found = shutil.which("victoria-metrics")
+        self.binary = Path(found) if found else VICTORIA_METRICS
+        if not self.binary.exists():
+            raise FileNotFoundError(
+                f"VictoriaMetrics not found at {VICTORIA_METRICS}: run "
+                "scripts/install-test-servers.sh (apt-get install victoria-metrics)"
+            )
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL (the v2 write API is under /api/v2/write)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> VictoriaMetricsServer:
+        """Start (or restart, on the same port and data) and wait until /health answers OK."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = (self.workdir / "victoria-metrics.log").open("ab")
+        self.process = subprocess.Popen(
+            [str(self.binary), f"-storageDataPath={self.workdir / 'data'}",
+             f"-httpListenAddr=127.0.0.1:{self.port}",
+             # Tests write fixed timestamps; the default retention (1 month) would drop them.
+             "-retentionPeriod=100y"],
+            stdout=subprocess.DEVNULL, stderr=log,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log_path = self.workdir / "victoria-metrics.log"
+                raise RuntimeError(f"VictoriaMetrics exited; see {log_path}")
+            if self._healthy():
+                return self
+            time.sleep(0.05)
+        raise TimeoutError("VictoriaMetrics did not become healthy")
+
+    def stop(self) -> None:
+        """SIGTERM: VictoriaMetrics flushes what it accepted to disk and exits."""
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL: a crash; what it accepted in the last seconds may be gone."""
+        self._signal(signal.SIGKILL)
+
+    def export(self, match: str) -> list[dict[str, Any]]:
+        """Every series matching a selector, with all its raw samples (duplicates included)."""
+        # Samples become searchable about a second after they are written; this makes it now.
+        self._get("/internal/force_flush")
+        query = urllib.parse.urlencode({"match[]": match})
+        body = self._get(f"/api/v1/export?{query}")
+        return [json.loads(line) for line in body.splitlines() if line.strip()]
+
+    def sample_count(self, match: str) -> int:
+        """How many samples the matching series hold altogether."""
+        return sum(len(series["values"]) for series in self.export(match))
+
+    def _healthy(self) -> bool:
+        try:
+            return self._get("/health", timeout=1) == b"OK"
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def _get(self, path: str, timeout: float = 10.0) -> bytes:
+        with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
+            return bytes(response.read())
+
+    def _signal(self, sig: int) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=30)
+        self.process = None
