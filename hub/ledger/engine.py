@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +58,23 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     for pragma in _SQLITE_PRAGMAS:
-        cursor.execute(f"PRAGMA {pragma}")
+        _pragma_with_retry(cursor, pragma)
     cursor.close()
+
+
+def _pragma_with_retry(cursor: Any, pragma: str, patience_s: float = 10.0) -> None:
+    # Switching a new file to WAL while other connections open it answers "database is
+    # locked" at once instead of waiting out busy_timeout (seen with replicas starting
+    # together), so that one wait is done here.
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            cursor.execute(f"PRAGMA {pragma}")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_begin(connection: Connection) -> None:
