@@ -171,6 +171,15 @@ def build_hub(settings: HubSettings) -> Hub:
         tokens=TokenIssuer(settings.auth),
         audit=AuditLog(engine),
         broker_connected=lambda: subscriber.connected,
+        registry=registry_store,
+        live_registry=live,
+        alarms=alarms,
+        ingest=ingest,
+        timeseries=timeseries,
+        site_keys={
+            site: key.get_secret_value().encode("utf-8")
+            for site, key in settings.site_keys.items()
+        },
     )
     app = create_app(state)
     return Hub(settings, ledger, subscriber, ingest, app, live, timeseries, alarms)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI
 
@@ -15,6 +16,13 @@ from hub.ledger import Ledger
 from hub.ledger.audit_store import AuditLog
 from hub.tokens import TokenIssuer
 
+if TYPE_CHECKING:
+    from hub.alarms import AlarmService
+    from hub.registry.live import LiveRegistry
+    from hub.registry.store import RegistryStore
+    from hub.service import IngestService
+    from hub.timeseries import TimeSeriesWriter
+
 
 @dataclass
 class HubState:
@@ -25,6 +33,13 @@ class HubState:
     tokens: TokenIssuer
     audit: AuditLog
     broker_connected: Callable[[], bool] = field(default=lambda: True)
+    # The parts below are optional so a test can build an app with only what it needs.
+    registry: RegistryStore | None = None
+    live_registry: LiveRegistry | None = None
+    alarms: AlarmService | None = None
+    ingest: IngestService | None = None
+    timeseries: TimeSeriesWriter | None = None
+    site_keys: Mapping[str, bytes] = field(default_factory=dict)  # for raw ID-number search
 
 
 def create_app(state: HubState) -> FastAPI:
