@@ -1,0 +1,1 @@
+"""Camera analytics on the gateway: motion, persons, line counts, zones and tamper from frames."""
