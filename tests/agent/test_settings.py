@@ -87,7 +87,10 @@ def test_the_example_file_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (settings.site, settings.broker.port, settings.broker.tls.active) == (
         "riverside-science-park", 8883, True,
     )
-    assert [s.type for s in settings.sources] == ["simulator"]
+    assert [s.type for s in settings.sources] == [
+        "place_scan_http", "access_http", "access_log", "vehicle_http", "sensor_http",
+        "scanner_lines", "camera", "camera_qr", "simulator",
+    ]
 
 
 def test_the_example_file_builds_an_agent(
@@ -96,6 +99,9 @@ def test_the_example_file_builds_an_agent(
     example = Path(__file__).resolve().parents[2] / "deploy" / "agent.example.yaml"
     monkeypatch.setenv("SITEWATCH_AGENT_SITE_KEY", KEY)
     monkeypatch.setenv("SITEWATCH_AGENT_OUTBOX__PATH", str(tmp_path / "outbox.db"))
+    # Every entry is validated by its source's own settings model as the agent is built.
     agent = build_agent(load_settings(example), link=FakeLink())
-    assert [s.name for s in agent.sources] == ["simulator"]
+    assert [s.name for s in agent.sources] == [
+        "sentinels", "doors", "plates", "facility", "north-gate-cam"
+    ]
     agent.outbox.close()
