@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from hub.accounts import Accounts
-from hub.alarms import AlarmService, AlarmStore
+from hub.alarms import AlarmNotifier, AlarmService, AlarmStore
 from hub.alarms.build import build_alarm_service
 from hub.api import HubState, create_app
 from hub.ingest import IngestLimits
@@ -23,6 +23,7 @@ from hub.ledger import Ledger
 from hub.ledger.audit_store import AuditLog
 from hub.ledger.engine import create_ledger_engine
 from hub.ledger.users_store import UserStore
+from hub.live import LiveHub
 from hub.media import MediaStore
 from hub.mqtt import PahoAlarmPublisher, PahoSubscriber
 from hub.passwords import PasswordHasher
@@ -32,6 +33,7 @@ from hub.registry.rule_context import RegistryRuleContext
 from hub.registry.store import RegistryStore
 from hub.service import IngestService
 from hub.settings import HubSettings, IngestSettings
+from hub.stats import StatsService
 from hub.timeseries import TimeSeriesWriter, build_timeseries
 from hub.tokens import TokenIssuer
 from sitewatch.protocol import Topics
@@ -51,6 +53,8 @@ class Hub:
     registry: LiveRegistry
     timeseries: TimeSeriesWriter | None = None
     alarms: AlarmService | None = None
+    live: LiveHub | None = None
+    stats: StatsService | None = None
     _server: uvicorn.Server | None = field(default=None, repr=False)
     _threads: list[threading.Thread] = field(default_factory=list, repr=False)
 
@@ -62,6 +66,9 @@ class Hub:
         self._spawn("registry", self.registry.watch, stop, self.settings.registry_refresh_s)
         if self.timeseries is not None:
             self.timeseries.start()  # replays a spool left by the last run first
+        if self.stats is not None:
+            self.stats.refresh_colours()  # before the rules first ask for one
+            self._spawn("stats", self.stats.run, stop)
         if self.alarms is not None:
             self._spawn("alarms", self.alarms.run, stop)
         self.subscriber.start(self.ingest.deliver)
@@ -107,6 +114,9 @@ class Hub:
 
     def close(self) -> None:
         """Stop everything started; call after setting the stop event."""
+        if self.live is not None:
+            # Open streams would keep the API server waiting for their connections to end.
+            self.live.end_streams()
         if self._server is not None:
             self._server.should_exit = True
         with contextlib.suppress(Exception):
@@ -145,13 +155,25 @@ def build_hub(settings: HubSettings) -> Hub:
     subscriber = PahoSubscriber(
         settings.broker, topics.subscriptions(settings.broker.share_group)
     )
+    live_stream = LiveHub(settings.live.queue_max, settings.live.max_subscribers,
+                          settings.live.ping_s)
     listeners: list[CommitListener] = []
     timeseries = build_timeseries(settings.timeseries)
     if timeseries is not None:
         listeners.append(timeseries)
-    alarms = _build_alarms(settings, engine, live) if settings.alarms.enabled else None
+    audit = AuditLog(engine)
+    stats = (
+        _build_stats(settings, engine, live, audit, timeseries) if settings.stats.enabled else None
+    )
+    alarms = (
+        _build_alarms(settings, engine, live, live_stream, stats)
+        if settings.alarms.enabled else None
+    )
     if alarms is not None:
         listeners.append(alarms)
+    if stats is not None:
+        listeners.append(stats)
+    listeners.append(live_stream)
     ingest = IngestService(
         subscriber,
         ledger,
@@ -169,32 +191,53 @@ def build_hub(settings: HubSettings) -> Hub:
         ledger=ledger,
         accounts=Accounts(UserStore(engine), PasswordHasher()),
         tokens=TokenIssuer(settings.auth),
-        audit=AuditLog(engine),
+        audit=audit,
         broker_connected=lambda: subscriber.connected,
         registry=registry_store,
         live_registry=live,
         alarms=alarms,
         ingest=ingest,
         timeseries=timeseries,
+        live=live_stream,
         site_keys={
             site: key.get_secret_value().encode("utf-8")
             for site, key in settings.site_keys.items()
         },
+        export_max_events=settings.api.export_max_events,
+        stats=stats,
     )
     app = create_app(state)
-    return Hub(settings, ledger, subscriber, ingest, app, live, timeseries, alarms)
+    return Hub(settings, ledger, subscriber, ingest, app, live, timeseries, alarms,
+               live=live_stream, stats=stats)
 
 
-def _build_alarms(settings: HubSettings, engine: Engine, live: LiveRegistry) -> AlarmService:
-    """Rules over the live registry, alarms in the ledger, changes told over MQTT."""
+def _build_alarms(
+    settings: HubSettings, engine: Engine, live: LiveRegistry, live_stream: LiveHub,
+    stats: StatsService | None = None,
+) -> AlarmService:
+    """Rules over the live registry, alarms in the ledger, changes told over MQTT and live."""
     alarm_settings = settings.alarms
     context = RegistryRuleContext(
-        live, alarm_settings.business_hours, alarm_settings.site_business_hours
+        live, alarm_settings.business_hours, alarm_settings.site_business_hours,
+        colours=stats.enterprise_colour if stats is not None else None,
     )
-    notifiers = (
-        [PahoAlarmPublisher(settings.broker, settings.topic_prefix)]
-        if alarm_settings.notify_mqtt
-        else []
-    )
+    notifiers: list[AlarmNotifier] = [live_stream]
+    if alarm_settings.notify_mqtt:
+        notifiers.append(PahoAlarmPublisher(settings.broker, settings.topic_prefix))
     store = AlarmStore(engine, max_event_ids=alarm_settings.max_event_ids)
     return build_alarm_service(alarm_settings, store, context, notifiers)
+
+
+def _build_stats(
+    settings: HubSettings, engine: Engine, live: LiveRegistry, audit: AuditLog,
+    timeseries: TimeSeriesWriter | None,
+) -> StatsService:
+    """Derived figures over the live registry; occupancy points go to the time series."""
+    # The rules' business hours, so "after hours" means the same in figures and alarms.
+    hours = RegistryRuleContext(
+        live, settings.alarms.business_hours, settings.alarms.site_business_hours
+    )
+    return StatsService(
+        engine, live, audit, hours.business_hours, settings.stats,
+        submit_points=timeseries.submit if timeseries is not None else None,
+    )

@@ -114,6 +114,12 @@ class EventQuery:
     kind: str | None = None
     subject: str | None = None
     enterprise: str | None = None  # from the enrichment stored with each event
+    building: str | None = None  # from the enrichment
+    gate: str | None = None  # from the enrichment
+    result: str | None = None  # verdict, access result, camera type or sensor metric
+    plate: str | None = None
+    kinds: tuple[str, ...] | None = None  # any of these kinds (with `kind`, both must hold)
+    devices: tuple[str, ...] | None = None  # any of these devices
     limit: int = 100
     cursor: str | None = None  # opaque, from EventPage.next_cursor
 

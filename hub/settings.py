@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 
 from hub.alarms.settings import AlarmSettings
 from hub.auth_settings import AuthSettings
+from hub.stats.settings import StatsSettings
 from hub.timeseries.settings import TimeSeriesSettings
 from sitewatch.protocol import DEFAULT_MAX_PAYLOAD, DEFAULT_PREFIX
 from sitewatch.settings import YamlEnvSettings, load_yaml_settings
@@ -106,6 +107,26 @@ class ApiSettings(_Section):
 
     host: str = Field("127.0.0.1", description="address the API listens on")
     port: int = Field(8000, ge=0, le=65535, description="API port (0 picks a free one)")
+    export_max_events: int = Field(
+        100_000, ge=1, le=10_000_000,
+        description="events one investigation export may hold; a larger one is refused (413)",
+    )
+
+
+class LiveSettings(_Section):
+    """The live stream of events, alarms and gateway statuses (server-sent events)."""
+
+    queue_max: int = Field(
+        1000, ge=1, le=1_000_000,
+        description="items queued per stream; a client reading too slowly loses the oldest "
+        "and is told (a `dropped` event) so it can refetch",
+    )
+    max_subscribers: int = Field(
+        100, ge=1, description="live streams open at once; more are refused with 503"
+    )
+    ping_s: float = Field(
+        15.0, gt=0, le=300, description="keep-alive comment interval, so proxies keep it open"
+    )
 
 
 class HubSettings(YamlEnvSettings):
@@ -139,6 +160,13 @@ class HubSettings(YamlEnvSettings):
         default_factory=TimeSeriesSettings, description="time series (InfluxDB v2 write API)"
     )
     alarms: AlarmSettings = Field(default_factory=AlarmSettings, description="rules and alarms")
+    live: LiveSettings = Field(
+        default_factory=LiveSettings, description="live stream (server-sent events)"
+    )
+    stats: StatsSettings = Field(
+        default_factory=StatsSettings,
+        description="derived figures: occupancy, enterprise figures, site grades, colours",
+    )
 
 
 

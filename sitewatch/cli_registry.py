@@ -23,6 +23,8 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from hub.registry import ImportReport, Rejection
+    from hub.registry.files import FileKind
+    from hub.stats.tenant_records import RecordRejection, TenantRecordsReport
 
 registry_app = typer.Typer(
     help="The hub's site registry: import and export.", no_args_is_help=True
@@ -38,6 +40,17 @@ class ImportKind(StrEnum):
     persons = "persons"
     credentials = "credentials"
     tenant_records = "tenant_records"
+    rent = "rent"
+    complaints = "complaints"
+    disputes = "disputes"
+
+
+# What the registry's import reads; the other kinds are tenant records (hub.stats).
+_REGISTRY_KINDS: dict[ImportKind, FileKind] = {
+    ImportKind.site: "site", ImportKind.tenant_records: "tenant_records",
+    ImportKind.enterprises: "enterprises", ImportKind.persons: "persons",
+    ImportKind.credentials: "credentials",
+}
 
 
 class ExportFormat(StrEnum):
@@ -84,17 +97,28 @@ def import_command(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Import a site document, tenant records, or a CSV of enterprises, persons or credentials."""
+    """Import a site document, tenant records, or a CSV of enterprises, persons, credentials,
+    rent payments, complaints or disputes."""
     from hub.registry import FileRefused, RegistryRefused, RegistryStore
     from hub.registry.files import only_site, read_import
+    from hub.stats.tenant_files import import_tenant_file, tenant_file_kind
 
     err = Console(stderr=True)
+    record_kind = tenant_file_kind(file, None if kind is None else kind.value)
+    if record_kind is not None:
+        try:
+            tenant_report = import_tenant_file(_ledger_url(ledger, config), file, record_kind, site)
+        except (FileRefused, RegistryRefused) as exc:
+            err.print(f"[red]not imported:[/] {exc}")
+            raise typer.Exit(2) from None
+        _finish(tenant_report, rejects, err)
+        return
     store = RegistryStore.open(_ledger_url(ledger, config))
     try:
         store.migrate()
         batch = read_import(
             file,
-            None if kind is None else kind.value,
+            None if kind is None else _REGISTRY_KINDS[kind],
             site=lambda: site or only_site(store),
             site_key=lambda target: site_key or _site_keys().get(target),
         )
@@ -106,6 +130,13 @@ def import_command(
         raise typer.Exit(2) from None
     finally:
         store.close()
+    _finish(report, rejects, err)
+
+
+def _finish(
+    report: ImportReport | TenantRecordsReport, rejects: Path | None, err: Console
+) -> None:
+    """Print the report, write the rejected rows if asked; exit 1 if any were rejected."""
     _print_report(report, err)
     if rejects is not None:
         _write_rejects(rejects, report.rejected)
@@ -174,8 +205,11 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def _print_report(report: ImportReport, err: Console) -> None:
-    counts = ", ".join(f"{n} {kind}s" for kind, n in report.imported.items())
+def _print_report(report: ImportReport | TenantRecordsReport, err: Console) -> None:
+    counts = ", ".join(
+        f"{n} {kind}" if kind.endswith("s") or kind == "rent" else f"{n} {kind}s"
+        for kind, n in report.imported.items()
+    )
     structure = "site structure and " if report.structure else ""
     typer.echo(f"imported into {report.site}: {structure}{counts}")
     if not report.rejected:
@@ -188,7 +222,9 @@ def _print_report(report: ImportReport, err: Console) -> None:
     err.print(table)
 
 
-def _write_rejects(path: Path, rejected: tuple[Rejection, ...]) -> None:
+def _write_rejects(
+    path: Path, rejected: tuple[Rejection, ...] | tuple[RecordRejection, ...]
+) -> None:
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(("kind", "row", "key", "reason"))

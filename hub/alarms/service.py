@@ -207,6 +207,10 @@ class AlarmService(CommitListener):
         """One alarm, or None."""
         return self._store.get(alarm_id)
 
+    def unresolved_counts(self) -> dict[tuple[str, str], int]:
+        """Open and acknowledged alarms by (state, severity), for /metrics."""
+        return self._store.unresolved_counts()
+
     def history(self, alarm_id: str) -> list[AlarmAction]:
         """What was done to an alarm, oldest first."""
         return self._store.history(alarm_id)

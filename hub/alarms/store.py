@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.alarms import lifecycle
@@ -138,6 +138,17 @@ class AlarmStore:
             statement = statement.where(alarms.c.id < query.before_id)
         with self._engine.begin() as connection:
             return [_alarm(row) for row in connection.execute(statement)]
+
+    def unresolved_counts(self) -> dict[tuple[str, str], int]:
+        """How many alarms are open or acknowledged, by (state, severity); for /metrics."""
+        statement = (
+            select(alarms.c.state, alarms.c.severity, func.count())
+            .where(alarms.c.state != "resolved")
+            .group_by(alarms.c.state, alarms.c.severity)
+        )
+        with self._engine.begin() as connection:
+            return {(state, severity): count for state, severity, count in
+                    connection.execute(statement)}
 
     def history(self, alarm_id: str) -> list[AlarmAction]:
         """Everything done to an alarm, oldest first."""

@@ -11,16 +11,27 @@ from fastapi import Depends, FastAPI
 from hub.accounts import Accounts
 from hub.api.deps import authorize
 from hub.api.route_rules import RouteRules
+from hub.api.routes import alarms as alarm_routes
 from hub.api.routes import audit_log, auth, dead_letters, events, gateways, health, media
+from hub.api.routes import enterprises as enterprise_routes
+from hub.api.routes import exports as export_routes
+from hub.api.routes import live as live_routes
+from hub.api.routes import metrics as metrics_routes
+from hub.api.routes import registry as registry_routes
+from hub.api.routes import registry_tenants as registry_tenant_routes
+from hub.api.routes import sites as site_routes
+from hub.exports import MAX_EXPORT_EVENTS
 from hub.ledger import Ledger
 from hub.ledger.audit_store import AuditLog
 from hub.tokens import TokenIssuer
 
 if TYPE_CHECKING:
     from hub.alarms import AlarmService
+    from hub.live import LiveHub
     from hub.registry.live import LiveRegistry
     from hub.registry.store import RegistryStore
     from hub.service import IngestService
+    from hub.stats import StatsService
     from hub.timeseries import TimeSeriesWriter
 
 
@@ -39,7 +50,10 @@ class HubState:
     alarms: AlarmService | None = None
     ingest: IngestService | None = None
     timeseries: TimeSeriesWriter | None = None
+    live: LiveHub | None = None  # the live stream's fan-out
     site_keys: Mapping[str, bytes] = field(default_factory=dict)  # for raw ID-number search
+    export_max_events: int = MAX_EXPORT_EVENTS  # events one investigation export may hold
+    stats: StatsService | None = None  # occupancy, site grades, enterprise colours
 
 
 def create_app(state: HubState) -> FastAPI:
@@ -54,6 +68,12 @@ def create_app(state: HubState) -> FastAPI:
     app.state.hub = state
     for router in (auth, events, media, gateways, dead_letters, audit_log):
         app.include_router(router.router, prefix="/api/v1")
+    app.include_router(live_routes.router, prefix="/api/v1")
+    for router in (alarm_routes, export_routes, registry_routes, registry_tenant_routes):
+        app.include_router(router.router, prefix="/api/v1")
+    for router in (site_routes, enterprise_routes):
+        app.include_router(router.router, prefix="/api/v1")
     app.include_router(health.router)
+    app.include_router(metrics_routes.router)
     app.state.route_rules = RouteRules(app)
     return app

@@ -9,7 +9,7 @@ with unknown top-level fields are refused, so these can never clash with one):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
@@ -41,9 +41,16 @@ def search_events(connection: Connection, query: EventQuery) -> EventPage:
         (events.c.kind, query.kind),
         (events.c.subject, query.subject),
         (events.c.enterprise, query.enterprise),
+        (events.c.building, query.building),
+        (events.c.gate, query.gate),
+        (events.c.result, query.result),
+        (events.c.plate, query.plate),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
+    for column, values in ((events.c.kind, query.kinds), (events.c.device, query.devices)):
+        if values is not None:
+            stmt = stmt.where(column.in_(values))
     # require_utc here, not only in UtcDateTime, so a naive bound is a plain ValueError.
     if query.since is not None:
         stmt = stmt.where(events.c.ts >= require_utc(query.since))
@@ -132,6 +139,19 @@ def media_path(connection: Connection, sha256: str) -> str | None:
         select(media.c.path).where(media.c.sha256 == sha256.lower())
     ).scalar_one_or_none()
     return None if path is None else str(path)
+
+
+def media_paths(connection: Connection, hashes: Collection[str]) -> dict[str, str]:
+    """Where each of these media objects is stored, for those the ledger has."""
+    found: dict[str, str] = {}
+    wanted = sorted({sha.lower() for sha in hashes})
+    # In chunks: one IN list per statement stays well below every driver's parameter limit.
+    for start in range(0, len(wanted), MAX_PAGE):
+        chunk = wanted[start : start + MAX_PAGE]
+        stmt = select(media.c.sha256, media.c.path).where(media.c.sha256.in_(chunk))
+        rows = connection.execute(stmt)
+        found.update({str(sha): str(path) for sha, path in rows})
+    return found
 
 
 def _item(row: Sequence[Any]) -> dict[str, object]:

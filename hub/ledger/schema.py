@@ -57,6 +57,13 @@ events = Table(
         sqlite_where=text("enterprise IS NOT NULL"),
         postgresql_where=text("enterprise IS NOT NULL"),
     ),
+    # Partial for the same reason: only vehicle events carry a plate, and a search by
+    # plate over months of events would otherwise read them all.
+    Index(
+        "ix_events_plate_ts", "plate", "ts",
+        sqlite_where=text("plate IS NOT NULL"),
+        postgresql_where=text("plate IS NOT NULL"),
+    ),
 )
 
 dead_letters = Table(
@@ -117,4 +124,9 @@ media = Table(
 
 # Last, because that module adds its tables to `metadata` above: importing it here makes
 # `metadata` complete for migrations and drift checks whoever imports this module first.
-from hub.ledger import schema_access, schema_alarms, schema_registry  # noqa: E402, F401
+from hub.ledger import (  # noqa: E402, F401
+    schema_access,
+    schema_alarms,
+    schema_registry,
+    schema_stats,
+)

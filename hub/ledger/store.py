@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import Engine, text
 
 from hub.ledger import reads
@@ -83,6 +85,11 @@ class Ledger:
         """Where the media object with this SHA-256 is stored, or None."""
         with self._engine.begin() as connection:
             return reads.media_path(connection, sha256)
+
+    def media_paths(self, hashes: Collection[str]) -> dict[str, str]:
+        """Where each of these media objects is stored, for those the ledger has."""
+        with self._engine.begin() as connection:
+            return reads.media_paths(connection, hashes)
 
     def ping(self) -> None:
         """Raise if the database cannot be reached."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, func, select
+from sqlalchemy import Connection, RowMapping, Table, and_, bindparam, delete, func, select, tuple_
 
 from hub.ledger.schema_registry import (
     registry_credentials,
@@ -58,6 +58,17 @@ def read_people(connection: Connection, site: str) -> tuple[list[Person], list[C
         [rows.person_of(row) for row in persons.mappings()],
         [rows.credential_of(row) for row in credentials.mappings()],
     )
+
+
+def people_page(
+    connection: Connection, table: Table, site: str, after: Sequence[str], limit: int
+) -> list[RowMapping]:
+    """Rows of a site's persons or credentials in key order, those after `after` (a key)."""
+    columns = [c for c in table.primary_key.columns if c.name != "site"]
+    statement = select(table).where(table.c.site == site).order_by(*columns).limit(limit)
+    if after:
+        statement = statement.where(tuple_(*columns) > tuple_(*after))
+    return list(connection.execute(statement).mappings())
 
 
 def pseudonyms(connection: Connection, site: str) -> set[str]:

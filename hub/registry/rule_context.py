@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from hub.alarms.settings import BusinessHoursSettings
 from hub.registry.live import LiveRegistry
@@ -17,10 +17,13 @@ class RegistryRuleContext:
         live: LiveRegistry,
         hours: BusinessHoursSettings,
         site_hours: Mapping[str, BusinessHoursSettings] | None = None,
+        colours: Callable[[str, str], str | None] | None = None,
     ) -> None:
         self._live = live
         self._hours = hours
         self._site_hours = dict(site_hours or {})
+        # The stability colours in force (hub.stats), looked up in memory per call.
+        self._colours = colours
 
     def person(self, site: str, subject: str) -> PersonFacts | None:
         """Enterprise, type and after-hours permission of a person, by pseudonym."""
@@ -50,8 +53,8 @@ class RegistryRuleContext:
         return BusinessHours(hours.start, hours.end, lookup.site.timezone, frozenset(hours.days))
 
     def enterprise_colour(self, site: str, enterprise: str) -> str | None:
-        """No stability colours are assessed yet, so the red-enterprise rule stays quiet."""
-        return None
+        """The enterprise's stability colour in force; None if none is assessed."""
+        return None if self._colours is None else self._colours(site, enterprise)
 
     def building_capacity(self, site: str, building: str) -> int | None:
         """How many people a building may hold, if set."""

@@ -43,6 +43,10 @@ class SiteLookup:
     credentials: Mapping[tuple[str, str], PersonFacts]  # (type, ref)
     enterprises: Mapping[str, Enterprise]
     capacities: Mapping[str, int | None] = field(default_factory=dict)
+    # The site's gates and cameras as registered (kinds, reader directions, analytics),
+    # for what derives figures from the stream, such as occupancy (hub.stats).
+    gates: Mapping[str, Gate] = field(default_factory=dict)
+    cameras: Mapping[str, CameraSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ def _site_lookup(document: SiteRegistry) -> SiteLookup:
         credentials=_frozen(credentials),
         enterprises=_frozen({e.id: e for e in document.enterprises}),
         capacities=_frozen({b.id: b.capacity for b in document.site.buildings}),
+        gates=_frozen(gates),
+        cameras=_frozen({c.id: c for c in document.cameras}),
     )
 
 

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 Part = Building | Gate | CameraSpec | SensorSpec | Gateway | Enterprise
 Entity = Site | Part | Person | Credential
 E = TypeVar("E", bound=RegistryModel)
+P = TypeVar("P", Person, Credential)
 _CHUNK = 1000  # people written per statement, and per progress step
 
 
@@ -141,6 +142,17 @@ class RegistryStore:
             document = queries.read_site(connection, site)
         found = [] if document is None else sorted(parts(document, kind), key=natural_key)
         return found
+
+    def people(
+        self, kind: type[P], site: str, after: Sequence[str] = (), limit: int = 100
+    ) -> list[P]:
+        """A page of a site's persons (by pseudonym) or credentials (by type, ref): those
+        after the key `after`, at most `limit`; a site may have a hundred thousand."""
+        table = registry_persons if kind is Person else registry_credentials
+        with self._engine.begin() as connection:
+            found = queries.people_page(connection, table, site, after, limit)
+        convert: Any = rows.person_of if kind is Person else rows.credential_of
+        return [convert(row) for row in found]
 
     # --- writing --------------------------------------------------------------------------
 

@@ -67,7 +67,8 @@ def test_every_kind_reaches_the_api(
     assert {item["kind"] for item in mine} == {"place_scan", "access"}
     one = hub.api.get(f"/api/v1/events/{by_kind['camera']['id']}").json()
     sha = hashlib.sha256(JPEG).hexdigest()
-    assert one["media"] == [{"sha256": sha, "content_type": "image/jpeg", "role": "snapshot"}]
+    assert one["event"]["media"] == [
+        {"sha256": sha, "content_type": "image/jpeg", "role": "snapshot"}]
     wait_until(lambda: (tmp_path / "media" / sha[:2] / sha).exists())
     assert (tmp_path / "media" / sha[:2] / sha).read_bytes() == JPEG
 

@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,17 +57,30 @@ def _version_key(path: str) -> int:
 class PostgresServer:
     """A throw-away PostgreSQL cluster on a free port (runs as 'postgres' when we are root)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        root: Path | None = None,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
+        """`root` keeps the cluster there (reused if it holds one); `settings` are `-c` options."""
         self.bindir = postgres_bindir()
         self.port = port or free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="sitewatch-pg-"))
+        if root is None:
+            root = Path(tempfile.mkdtemp(prefix="sitewatch-pg-"))
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root
         self.datadir = self.root / "data"
+        self.settings = dict(settings or {})
         self.process: subprocess.Popen[bytes] | None = None
         self._as_user: list[str] = []
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")
             os.chown(self.root, user.pw_uid, user.pw_gid)
             self._as_user = ["runuser", "-u", "postgres", "--"]
+        if (self.datadir / "PG_VERSION").exists():
+            return  # a cluster kept from an earlier run
         subprocess.run(
             [*self._as_user, str(self.bindir / "initdb"), "-D", str(self.datadir), "-A", "trust",
              "-U", "postgres", "-E", "UTF8", "--no-sync"],
@@ -78,7 +92,8 @@ class PostgresServer:
         self.process = subprocess.Popen(
             [*self._as_user, str(self.bindir / "postgres"), "-D", str(self.datadir),
              "-p", str(self.port), "-k", str(self.root), "-c", "listen_addresses=127.0.0.1",
-             "-c", "fsync=off", "-c", "max_connections=200"],
+             "-c", "fsync=off", "-c", "max_connections=200",
+             *(arg for name, value in self.settings.items() for arg in ("-c", f"{name}={value}"))],
             stdout=subprocess.DEVNULL, stderr=(self.root / "postgres.log").open("wb"),
         )
         wait_for_port(self.port, timeout=30)

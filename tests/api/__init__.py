@@ -1,0 +1,1 @@
+"""Tests of the hub API: search, evidence, exports, alarms and the registry."""
