@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from hub.accounts import Accounts
 from hub.alarms import AlarmNotifier, AlarmService, AlarmStore
 from hub.alarms.build import build_alarm_service
+from hub.alarms.timeseries import AlarmPoints
 from hub.api import HubState, create_app
 from hub.ingest import IngestLimits
 from hub.ledger import Ledger
@@ -166,7 +167,7 @@ def build_hub(settings: HubSettings) -> Hub:
         _build_stats(settings, engine, live, audit, timeseries) if settings.stats.enabled else None
     )
     alarms = (
-        _build_alarms(settings, engine, live, live_stream, stats)
+        _build_alarms(settings, engine, live, live_stream, stats, timeseries)
         if settings.alarms.enabled else None
     )
     if alarms is not None:
@@ -214,6 +215,7 @@ def build_hub(settings: HubSettings) -> Hub:
 def _build_alarms(
     settings: HubSettings, engine: Engine, live: LiveRegistry, live_stream: LiveHub,
     stats: StatsService | None = None,
+    timeseries: TimeSeriesWriter | None = None,
 ) -> AlarmService:
     """Rules over the live registry, alarms in the ledger, changes told over MQTT and live."""
     alarm_settings = settings.alarms
@@ -222,6 +224,8 @@ def _build_alarms(
         colours=stats.enterprise_colour if stats is not None else None,
     )
     notifiers: list[AlarmNotifier] = [live_stream]
+    if timeseries is not None:
+        notifiers.append(AlarmPoints(timeseries.submit))
     if alarm_settings.notify_mqtt:
         notifiers.append(PahoAlarmPublisher(settings.broker, settings.topic_prefix))
     store = AlarmStore(engine, max_event_ids=alarm_settings.max_event_ids)
