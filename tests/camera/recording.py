@@ -14,9 +14,10 @@ import pytest
 from edge_agent.outbox import Stamp, envelope_bytes
 from edge_agent.ports import Draft, EventSink, OutboxFull, Priority
 from sitewatch.protocol import MediaRef
+from tests.support.footage import VIDEO_DIR
 
 # The shared footage lives beside the repository; tests read it in place, never copy it.
-VIDEO_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "video"
+
 PEDESTRIANS = "pedestrians_outdoor_480x360.avi"
 CONCOURSE = "concourse_overhead_1280x720.avi"
 STAMP = Stamp("park-1", "gw-1", now=1_800_000_000.0)

@@ -30,8 +30,9 @@ from edge_agent.camera.settings import (
     ZoneSettings,
 )
 from edge_agent.camera.vision import draw_boxes
+from tests.support.footage import VIDEO_DIR
 
-VIDEO = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "video"
+VIDEO = VIDEO_DIR
 PEDESTRIANS = VIDEO / "pedestrians_outdoor_480x360.avi"
 FPS = 10.0
 SITE_TZ = timezone(timedelta(hours=8))

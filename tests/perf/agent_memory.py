@@ -26,8 +26,8 @@ from edge_agent.bootstrap import build_agent
 from edge_agent.ports import Outgoing
 from edge_agent.settings import AgentSettings
 from tests.agent.fakes import FakeLink
+from tests.support.footage import VIDEO_DIR
 
-VIDEO_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "video"
 TARGET_MB = 150.0
 
 

@@ -45,8 +45,9 @@ from edge_agent.camera.geometry import centre, iou
 from edge_agent.camera.observations import Box
 from edge_agent.camera.settings import AnalyticsSettings, PersonSettings
 from edge_agent.camera.vision import PeopleDetector
+from tests.support.footage import VIDEO_DIR
 
-VIDEO = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "video"
+VIDEO = VIDEO_DIR
 CLIP = VIDEO / "pedestrians_outdoor_480x360.avi"
 FPS = 10.0
 MIN_SPEEDUP = 3.0

@@ -15,13 +15,15 @@ pre-ping), the SQL round trips and decoding rows to items:
 
 The ledger (tests/perf/ledger_search_data.py says how it is made) and everything else of
 a run stays in the benchmark directory: `--reuse DIR` skips generating and loading what
-it holds and only measures again. Measuring: the query plan of each operation is drawn
-(500 of each by default: searches around an event of the subject 80%, a random day of a
-known subject 10%, an unknown subject 10%; details of random events); then each engine is
-started cold, its files evicted from the OS page cache (posix_fadvise; with --pg-url only
-the connection is fresh), and the first call of each operation is timed as "cold 1st";
-after a warm-up of 100 calls each, --rounds rounds time every call. The plans of the exact
-SQL the ledger issued are printed. Exits 1 if a median-of-rounds p95 exceeds 50 ms.
+it holds and only measures again. Measuring: first the calls are drawn, --queries of each
+operation (searches: 80% a 24 h window around an event of the subject, 10% a random day
+of a known subject, 10% an unknown subject; details: random events with media, random
+person events found by those searches at gates with cameras). Then each engine starts
+cold, its files evicted from the OS page cache (posix_fadvise; with --pg-url only the
+connection is fresh), and the first call of each operation is timed as "cold 1st"; after
+a warm-up of 100 calls each, --rounds rounds time every call, in random order. The plans
+of the exact SQL the ledger issued are printed (EXPLAIN QUERY PLAN; EXPLAIN ANALYZE on
+PostgreSQL). Exits 1 if the p95 of an operation, median over the rounds, exceeds 50 ms.
 
 PostgreSQL is a server of the benchmark's own (tests.support.servers.PostgresServer, its
 cluster kept in DIR/postgresql) with shared_buffers=6GB, a quarter of this 24 GB machine,

@@ -165,8 +165,7 @@ def generate(directory: Path, total: int, site_count: int, media_target: int, se
     days = max(1, total // len(first_day))
     picker = MediaPicker(min(1.0, media_target / max(1, detections * days)), rng)
     seqs = {(s.id, g): 0 for s, g, _ in models}
-    reservoir: list[tuple[str, str]] = []
-    subject_events = 0
+    reservoir = Reservoir(RESERVOIR, rng)
     media_events: list[tuple[str, list[str]]] = []
     written = 0
     day = FIRST_DAY
@@ -195,24 +194,13 @@ def generate(directory: Path, total: int, site_count: int, media_target: int, se
                 records.append(
                     EventRecord(event_model, body, received, enrich(event_model, snapshot))
                 )
-                subject = draft.fields.get("subject")
-                if subject:  # reservoir sampling: a uniform draw of all subject events
-                    subject_events += 1
-                    item = (subject, draft.ts.isoformat())
-                    if len(reservoir) < RESERVOIR:
-                        reservoir.append(item)
-                    elif (slot := rng.randrange(subject_events)) < RESERVOIR:
-                        reservoir[slot] = item
+                if subject := draft.fields.get("subject"):
+                    reservoir.offer((subject, draft.ts.isoformat()))
                 if refs:
                     media_events.append((event_model.id, [r.sha256 for r in refs]))
-                    for ref in refs:
-                        size = rng.randint(40_000, 400_000) if ref.role == "snapshot" else \
-                            rng.randint(2_000_000, 8_000_000)
-                        media_out.write(copy_line((
-                            ref.sha256, site_id, gateway, size,
-                            f"/var/lib/sitewatch/media/{ref.sha256[:2]}/{ref.sha256}",
-                            sqlite_text(received + timedelta(seconds=1)),
-                        )))
+                    media_out.writelines(
+                        copy_line(media_row(ref, site_id, gateway, received, rng)) for ref in refs
+                    )
             out.writelines(map(copy_line, event_rows(records, sqlite_text)))
             written += len(records)
             progress.update(task, completed=written)
@@ -221,12 +209,37 @@ def generate(directory: Path, total: int, site_count: int, media_target: int, se
         "events": written, "sites": [s.id for s in sites], "days": (day - FIRST_DAY).days,
         "first_day": FIRST_DAY.isoformat(), "last_day": (day - timedelta(days=1)).isoformat(),
         "media_objects": sum(len(shas) for _, shas in media_events),
-        "subjects": sorted({s for s, _ in reservoir}),
-        "subject_events": reservoir, "media_events": media_events, "timezone": str(zone),
+        "subjects": sorted({s for s, _ in reservoir.items}),
+        "subject_events": reservoir.items, "media_events": media_events, "timezone": str(zone),
         "columns": EVENT_COLUMNS, "seed": seed,
         "per_gateway": {f"{site}/{gateway}": n for (site, gateway), n in seqs.items()},
     }
     (directory / "corpus.json").write_text(json.dumps(corpus))
+
+
+class Reservoir:
+    """A uniform sample of `size` items of a stream of unknown length (reservoir sampling)."""
+
+    def __init__(self, size: int, rng: random.Random) -> None:
+        self.size, self.rng = size, rng
+        self.items: list[tuple[str, str]] = []
+        self.seen = 0
+
+    def offer(self, item: tuple[str, str]) -> None:
+        """Keep `item` with the chance that keeps the sample uniform."""
+        self.seen += 1
+        if len(self.items) < self.size:
+            self.items.append(item)
+        elif (slot := self.rng.randrange(self.seen)) < self.size:
+            self.items[slot] = item
+
+
+def media_row(ref: MediaRef, site: str, gateway: str, received: datetime,
+              rng: random.Random) -> tuple[Any, ...]:
+    """The `media` row of an object as ingest stores it, its bytes arriving after the event."""
+    size = rng.randint(40_000, 400_000) if ref.role == "snapshot" else rng.randint(2 << 20, 8 << 20)
+    path = f"/var/lib/sitewatch/media/{ref.sha256[:2]}/{ref.sha256}"  # MediaStore's layout
+    return ref.sha256, site, gateway, size, path, sqlite_text(received + timedelta(seconds=1))
 
 
 def _labelled(site: str, gateway: str, drafts: Iterator[Draft]) -> Iterator[tuple[str, str, Draft]]:
@@ -293,7 +306,7 @@ def load_sqlite(directory: Path, rows: int) -> LoadReport:
     group = "(" + ", ".join("?" * len(EVENT_COLUMNS)) + ")"
     full = head + ", ".join([group] * SQLITE_ROWS_PER_INSERT)
     started = time.perf_counter()
-    loaded = 0
+    loaded = uncommitted = 0
     with (directory / "events.tsv").open(encoding="utf-8") as source, _progress() as progress:
         task = progress.add_task("sqlite", total=rows)
         db.execute("BEGIN")
@@ -303,9 +316,11 @@ def load_sqlite(directory: Path, rows: int) -> LoadReport:
                 head + ", ".join([group] * len(chunk))
             db.execute(sql, params)
             loaded += len(chunk)
-            if loaded % SQLITE_ROWS_PER_COMMIT < SQLITE_ROWS_PER_INSERT:
+            uncommitted += len(chunk)
+            if uncommitted >= SQLITE_ROWS_PER_COMMIT:
                 db.execute("COMMIT")
                 db.execute("BEGIN")
+                uncommitted = 0
             progress.update(task, completed=loaded)
         with (directory / "media.tsv").open(encoding="utf-8") as media_source:
             media_rows = [[parse_field(f) for f in line[:-1].split("\t")] for line in media_source]
@@ -351,6 +366,10 @@ def load_postgresql(directory: Path, url: str, rows: int) -> LoadReport:
             "AND tablename = 'events' AND indexname NOT IN "
             "(SELECT conname FROM pg_constraint WHERE conrelid = 'events'::regclass)"
         ).fetchall()
+        held = db.execute("SELECT EXISTS (SELECT FROM events) OR EXISTS (SELECT FROM media)")
+        if held.fetchone() != (False,):
+            raise RuntimeError(f"{url} already holds events or media: load only into an empty one")
+        # Empty already; truncating it in the load's transaction lets COPY skip the WAL.
         db.execute("TRUNCATE events, media")
         for name, _ in indexes:
             db.execute(f'DROP INDEX "{name}"')
