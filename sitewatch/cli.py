@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from sitewatch.cli_dashboards import dashboards_app
+from sitewatch.cli_grafana import grafana_app
 from sitewatch.cli_registry import registry_app
 from sitewatch.cli_users import users_app
 
@@ -22,6 +24,8 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(protocol_app, name="protocol")
 app.add_typer(users_app, name="users")
 app.add_typer(registry_app, name="registry")
+app.add_typer(dashboards_app, name="dashboards")
+app.add_typer(grafana_app, name="grafana")
 
 ConfigOption = Annotated[
     Path | None,

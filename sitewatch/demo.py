@@ -66,6 +66,7 @@ def run_demo(data_dir: Path, port: int = 8000, speed: float = 1.0) -> None:
     console.print(
         f"[bold green]sitewatch demo running[/] (broker: {broker.name}, port {broker.port})"
     )
+    console.print(f"  console      {api}/console/")
     console.print(f"  API docs     {api}/docs")
     console.print(f"  events       {api}/api/v1/events")
     console.print(f"  gateways     {api}/api/v1/gateways")

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI
+from starlette.routing import Mount
 
 from hub.accounts import Accounts
 from hub.api.deps import authorize
+from hub.api.policy import OPEN_MOUNTS, Unlisted
 from hub.api.route_rules import RouteRules
 from hub.api.routes import alarms as alarm_routes
 from hub.api.routes import audit_log, auth, dead_letters, events, gateways, health, media
@@ -20,6 +22,7 @@ from hub.api.routes import metrics as metrics_routes
 from hub.api.routes import registry as registry_routes
 from hub.api.routes import registry_tenants as registry_tenant_routes
 from hub.api.routes import sites as site_routes
+from hub.console import CONSOLE_PATH, ConsoleFiles
 from hub.exports import MAX_EXPORT_EVENTS
 from hub.ledger import Ledger
 from hub.ledger.audit_store import AuditLog
@@ -75,5 +78,15 @@ def create_app(state: HubState) -> FastAPI:
         app.include_router(router.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
+    # The console: static files that call the API above with the signed-in user's token.
+    app.mount(CONSOLE_PATH, ConsoleFiles(), name="console")
     app.state.route_rules = RouteRules(app)
+    refuse_unlisted_mounts(app)
     return app
+
+
+def refuse_unlisted_mounts(app: FastAPI) -> None:
+    """Refuse a mounted app the policy does not list as open: `authorize` cannot guard it."""
+    unlisted = [r.path for r in app.routes if isinstance(r, Mount) and r.path not in OPEN_MOUNTS]
+    if unlisted:
+        raise Unlisted(f"mounted apps not in hub.api.policy.OPEN_MOUNTS: {', '.join(unlisted)}")

@@ -89,5 +89,12 @@ ROUTE_ROLES: Mapping[tuple[str, str], Allowed] = MappingProxyType({
 })
 
 
+# Mounted apps (the console's static files) are outside the route dependencies, so
+# `authorize` never runs for them: only open ones may be mounted, and each is listed here.
+# `create_app` refuses a mount missing from this set. The console's data comes from the API
+# above, with the user's own bearer token.
+OPEN_MOUNTS: frozenset[str] = frozenset({"/console"})
+
+
 class Unlisted(LookupError):
     """A route of the app has no entry in the policy."""

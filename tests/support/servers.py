@@ -1,4 +1,4 @@
-"""Real Mosquitto, PostgreSQL and VictoriaMetrics servers, each started by a test on a free port.
+"""Real Mosquitto, PostgreSQL, VictoriaMetrics and InfluxDB 1.x servers, each on a free port.
 
 Tests own these processes so they can stop, kill and restart them.
 """
@@ -225,3 +225,115 @@ class VictoriaMetricsServer:
             self.process.send_signal(sig)
             self.process.wait(timeout=30)
         self.process = None
+
+
+INFLUXD = Path("/usr/bin/influxd")
+
+
+class InfluxDB1Server:
+    """InfluxDB 1.x (Debian's `influxd`) on free ports, for running InfluxQL as Grafana would.
+
+    Its v1 HTTP API: `/write?db=…&precision=ns` takes line protocol, `/query?db=…&q=…`
+    runs InfluxQL. Reporting, the `_internal` monitor database and retention checks are off.
+    """
+
+    def __init__(self, workdir: Path, port: int | None = None) -> None:
+        found = shutil.which("influxd")
+        self.binary = Path(found) if found else INFLUXD
+        if not self.binary.exists():
+            raise FileNotFoundError(
+                f"InfluxDB 1.x not found at {INFLUXD}: run "
+                "scripts/install-test-servers.sh (apt-get install influxdb)"
+            )
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.rpc_port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of the v1 HTTP API."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def _config(self) -> Path:
+        root = self.workdir
+        text = f"""reporting-disabled = true
+bind-address = "127.0.0.1:{self.rpc_port}"
+[meta]
+  dir = "{root / 'meta'}"
+[data]
+  dir = "{root / 'data'}"
+  wal-dir = "{root / 'wal'}"
+  query-log-enabled = false
+[retention]
+  enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:{self.port}"
+  log-enabled = false
+[continuous_queries]
+  enabled = false
+"""
+        path = root / "influxdb.conf"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def start(self, timeout: float = 30.0) -> InfluxDB1Server:
+        """Start (or restart, on the same ports and data) and wait until /ping answers."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = (self.workdir / "influxd.log").open("ab")
+        self.process = subprocess.Popen(
+            [str(self.binary), "run", "-config", str(self._config())],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"influxd exited; see {self.workdir / 'influxd.log'}")
+            if self._pings():
+                return self
+            time.sleep(0.05)
+        raise TimeoutError("InfluxDB did not answer /ping")
+
+    def create_database(self, name: str) -> None:
+        """CREATE DATABASE (idempotent)."""
+        self._post(f"/query?{urllib.parse.urlencode({'q': f'CREATE DATABASE {name}'})}", b"")
+
+    def write(self, database: str, lines: list[str]) -> None:
+        """POST line protocol through the v1 write endpoint, nanosecond timestamps."""
+        query = urllib.parse.urlencode({"db": database, "precision": "ns"})
+        self._post(f"/write?{query}", "\n".join(lines).encode())
+
+    def query(self, database: str, influxql: str) -> dict[str, Any]:
+        """Run InfluxQL; the first statement's result (`series`, or raises on `error`)."""
+        query = urllib.parse.urlencode({"db": database, "q": influxql, "epoch": "ms"})
+        with urllib.request.urlopen(f"{self.url}/query?{query}", timeout=10) as response:
+            body = json.loads(response.read())
+        result: dict[str, Any] = body["results"][0]
+        if "error" in result:
+            raise RuntimeError(f"InfluxQL error: {result['error']} in {influxql}")
+        return result
+
+    def stop(self) -> None:
+        """SIGTERM and wait."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def _pings(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/ping", timeout=1) as response:
+                return int(response.status) == 204
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def _post(self, path: str, body: bytes) -> None:
+        request = urllib.request.Request(self.url + path, data=body, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            raise RuntimeError(f"InfluxDB refused {path}: {error.read()!r}") from error
