@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
+import sys
 import threading
 import time
+import webbrowser
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,6 +70,7 @@ def run_demo(data_dir: Path, port: int = 8000, speed: float = 1.0) -> None:
         f"[bold green]sitewatch demo running[/] (broker: {broker.name}, port {broker.port})"
     )
     console.print(f"  console      {api}/console/")
+    _open_in_browser(f"{api}/console/")
     console.print(f"  API docs     {api}/docs")
     console.print(f"  events       {api}/api/v1/events")
     console.print(f"  gateways     {api}/api/v1/gateways")
@@ -105,6 +109,15 @@ def _start_hub(data_dir: Path, broker: LocalBroker, port: int, stop: threading.E
     hub = build_hub(settings)
     hub.start(stop)
     return hub
+
+
+def _open_in_browser(url: str) -> None:
+    """Open the console in the desktop's browser; on a machine without a screen, do nothing.
+
+    Without a display, `webbrowser` would fall back to a text browser in this terminal.
+    """
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or sys.platform == "darwin":
+        webbrowser.open_new_tab(url)
 
 
 def _create_demo_users(hub: Hub) -> None:

@@ -142,6 +142,8 @@ def test_guard_watches_the_live_board_and_acknowledges_a_fever_alarm(
     alarm = page.locator(".alarm", has_text="°C").first  # the fever rule's title
     expect(alarm).to_have_attribute("data-state", "open")
     expect(page.locator("#occupancy")).to_contain_text(SITE)
+    # The badge-in at the north lobby and the pass at the main gate, counted live.
+    expect(page.locator("#occupancy")).to_contain_text("north: 1 / 800")
     shoot(page, "02-live-board-alarm-open")
     alarm_id = alarm.get_attribute("data-alarm-id")
     alarm.locator("button.acknowledge").click()
