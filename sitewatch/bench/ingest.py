@@ -71,6 +71,7 @@ def _hub_drain(port: int, workdir: Path, messages: list[tuple[str, bytes]], even
         media_dir=str(workdir / "media"),
         broker={"port": port, "client_id": f"bench-hub-{workdir.name}",
                 "receive_maximum": RECEIVE_MAXIMUM},
+        auth={"environment": "development"},  # the API is not served; no secret to guard
     )
     # First connection creates the persistent session and its subscriptions.
     hub = build_hub(settings)
