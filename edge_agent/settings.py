@@ -7,7 +7,7 @@ import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -140,6 +140,33 @@ class SourceSettings(BaseModel):
     def options(self) -> dict[str, Any]:
         """The type-specific keys (everything but type, name and enabled)."""
         return dict(self.model_extra or {})
+
+
+SourceModel = TypeVar("SourceModel", bound=BaseModel)
+
+
+class SourceEntry(Protocol):
+    """What a source's factory is handed: a `sources` entry (SourceSettings, or a stand-in)."""
+
+    type: str
+
+    def options(self) -> dict[str, Any]:
+        """The type-specific keys."""
+        ...
+
+
+def source_settings(model: type[SourceModel], cfg: SourceModel | SourceEntry) -> SourceModel:
+    """A source's own settings from its entry in `sources` (its model refuses unknown keys)."""
+    if isinstance(cfg, model):
+        return cfg
+    if isinstance(cfg, BaseModel) and not isinstance(cfg, SourceSettings):
+        raise TypeError(f"{type(cfg).__name__} given where {model.__name__} is wanted")
+    options = cfg.options()
+    if cfg.type == "python":  # `type: python, target: module:Class` names the class instead
+        options.pop("target", None)
+    else:
+        options["type"] = cfg.type
+    return model.model_validate(options)
 
 
 class AgentSettings(YamlEnvSettings):

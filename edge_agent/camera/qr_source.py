@@ -22,11 +22,9 @@ from edge_agent.camera.qr_debounce import QrDebouncer
 from edge_agent.camera.qr_payload import Health, QrPayload, parse_payload
 from edge_agent.camera.source_settings import (
     QrCameraSourceSettings,
-    SourceContextLike,
-    SourceOptionsLike,
-    validate_options,
 )
 from edge_agent.ports import Draft, EventSink, OutboxFull, Priority, Source
+from edge_agent.settings import SourceContext, SourceEntry, source_settings
 from sitewatch.protocol import CameraHealth, pseudonymise
 
 log = logging.getLogger(__name__)
@@ -59,10 +57,10 @@ class QrCameraSource(Source):
 
     @classmethod
     def from_settings(
-        cls, cfg: QrCameraSourceSettings | SourceOptionsLike, context: SourceContextLike
+        cls, cfg: QrCameraSourceSettings | SourceEntry, context: SourceContext
     ) -> QrCameraSource:
         """Build the source from its entry of the agent settings (the bootstrap's call)."""
-        settings = validate_options(QrCameraSourceSettings, cfg)
+        settings = source_settings(QrCameraSourceSettings, cfg)
         return cls(FrameSource.from_settings(settings), settings, context.site_key)
 
     def run(self, sink: EventSink, stop: threading.Event) -> None:

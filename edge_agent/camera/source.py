@@ -35,11 +35,9 @@ from edge_agent.camera.observations import Box, FrameResult, Observation
 from edge_agent.camera.scaling import scale_analytics, scale_box
 from edge_agent.camera.source_settings import (
     CameraSourceSettings,
-    SourceContextLike,
-    SourceOptionsLike,
-    validate_options,
 )
 from edge_agent.ports import Draft, EventSink, OutboxFull, Priority, Source
+from edge_agent.settings import SourceContext, SourceEntry, source_settings
 from sitewatch.protocol import CameraHealth, MediaRef
 
 log = logging.getLogger(__name__)
@@ -121,10 +119,10 @@ class CameraSource(Source):
 
     @classmethod
     def from_settings(
-        cls, cfg: CameraSourceSettings | SourceOptionsLike, context: SourceContextLike
+        cls, cfg: CameraSourceSettings | SourceEntry, context: SourceContext
     ) -> CameraSource:
         """Build the source from its entry of the agent settings (the bootstrap's call)."""
-        settings = validate_options(CameraSourceSettings, cfg)
+        settings = source_settings(CameraSourceSettings, cfg)
         return cls(FrameSource.from_settings(settings), settings)
 
     def run(self, sink: EventSink, stop: threading.Event) -> None:

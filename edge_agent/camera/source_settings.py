@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -154,44 +154,3 @@ class QrCameraSourceSettings(CaptureSettings):
         description="a temperature at or above this is refused; null never refuses on it",
     )
     visitor: bool = Field(False, description="the `visitor` flag of the events")
-
-
-class SourceContextLike(Protocol):
-    """Who and where a source runs, as the agent's bootstrap hands it over."""
-
-    @property
-    def site(self) -> str:
-        """The site id."""
-        ...
-
-    @property
-    def site_key(self) -> bytes:
-        """The HMAC key that pseudonymises personal identifiers."""
-        ...
-
-
-class SourceOptionsLike(Protocol):
-    """A generic source entry of the agent settings, holding this source's keys."""
-
-    type: str
-
-    def options(self) -> dict[str, Any]:
-        """The type-specific keys."""
-        ...
-
-
-Settings = TypeVar("Settings", bound=CaptureSettings)
-
-
-def validate_options(model: type[Settings], cfg: Settings | SourceOptionsLike) -> Settings:
-    """The source's own settings from a generic entry (`type: camera`, or `type: python`)."""
-    if isinstance(cfg, model):
-        return cfg
-    if isinstance(cfg, CaptureSettings):
-        raise TypeError(f"{type(cfg).__name__} given where {model.__name__} is wanted")
-    options = cfg.options()
-    # Loaded by import path (`type: python`), the entry also carries `target`.
-    if cfg.type == "python":
-        options.pop("target", None)
-        return model.model_validate(options)
-    return model.model_validate({"type": cfg.type, **options})

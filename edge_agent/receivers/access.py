@@ -55,10 +55,8 @@ from edge_agent.receivers.settings import (
     AccessHttpSettings,
     CredentialType,
     Direction,
-    SourceContextLike,
-    SourceOptionsLike,
-    settings_of,
 )
+from edge_agent.settings import SourceContext, SourceEntry, source_settings
 from sitewatch.protocol.pseudonym import pseudonymise
 
 AccessResult = Literal["granted", "denied", "forced", "held_open"]
@@ -191,10 +189,10 @@ class AccessHttpSource(HttpReceiver):
 
     @classmethod
     def from_settings(
-        cls, cfg: AccessHttpSettings | SourceOptionsLike, ctx: SourceContextLike
+        cls, cfg: AccessHttpSettings | SourceEntry, ctx: SourceContext
     ) -> AccessHttpSource:
         """Build the source from its settings entry (the bootstrap's factory call)."""
-        return cls(settings_of(AccessHttpSettings, cfg), ctx.site_key)
+        return cls(source_settings(AccessHttpSettings, cfg), ctx.site_key)
 
     def convert(self, record: Any, now: datetime) -> Draft:
         """A pushed record as an `access` draft; RecordError naming bad fields."""

@@ -28,11 +28,9 @@ from edge_agent.receivers.records import (
 )
 from edge_agent.receivers.settings import (
     AccessLogSettings,
-    SourceContextLike,
-    SourceOptionsLike,
-    settings_of,
 )
 from edge_agent.receivers.tail import LogFollower
+from edge_agent.settings import SourceContext, SourceEntry, source_settings
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +65,11 @@ class AccessLogSource(Source):
 
     @classmethod
     def from_settings(
-        cls, cfg: AccessLogSettings | SourceOptionsLike, ctx: SourceContextLike
+        cls, cfg: AccessLogSettings | SourceEntry, ctx: SourceContext
     ) -> AccessLogSource:
         """Build the source from its settings entry (the bootstrap's factory call)."""
         state_dir = getattr(ctx, "state_dir", None)
-        return cls(settings_of(AccessLogSettings, cfg), ctx.site_key, state_dir=state_dir)
+        return cls(source_settings(AccessLogSettings, cfg), ctx.site_key, state_dir=state_dir)
 
     def run(self, sink: EventSink, stop: threading.Event) -> None:
         """Follow the file until `stop` is set, committing the position after each write."""

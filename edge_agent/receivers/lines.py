@@ -46,10 +46,8 @@ from edge_agent.receivers.serial_device import baud_constant, open_device
 from edge_agent.receivers.settings import (
     Health,
     ScannerLinesSettings,
-    SourceContextLike,
-    SourceOptionsLike,
-    settings_of,
 )
+from edge_agent.settings import SourceContext, SourceEntry, source_settings
 from sitewatch.protocol.pseudonym import pseudonymise
 
 log = logging.getLogger(__name__)
@@ -111,10 +109,10 @@ class ScannerLinesSource(Source):
 
     @classmethod
     def from_settings(
-        cls, cfg: ScannerLinesSettings | SourceOptionsLike, ctx: SourceContextLike
+        cls, cfg: ScannerLinesSettings | SourceEntry, ctx: SourceContext
     ) -> ScannerLinesSource:
         """Build the source from its settings entry (the bootstrap's factory call)."""
-        return cls(settings_of(ScannerLinesSettings, cfg), ctx.site_key)
+        return cls(source_settings(ScannerLinesSettings, cfg), ctx.site_key)
 
     def run(self, sink: EventSink, stop: threading.Event) -> None:
         """Read scans until `stop` is set (or stdin ends), reopening a lost device."""

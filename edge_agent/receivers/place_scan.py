@@ -47,10 +47,8 @@ from edge_agent.receivers.settings import (
     Health,
     PlaceScanHttpSettings,
     ScanMethod,
-    SourceContextLike,
-    SourceOptionsLike,
-    settings_of,
 )
+from edge_agent.settings import SourceContext, SourceEntry, source_settings
 from sitewatch.protocol.pseudonym import pseudonymise
 
 Verdict = Literal["pass", "deny"]
@@ -142,10 +140,10 @@ class PlaceScanHttpSource(HttpReceiver):
 
     @classmethod
     def from_settings(
-        cls, cfg: PlaceScanHttpSettings | SourceOptionsLike, ctx: SourceContextLike
+        cls, cfg: PlaceScanHttpSettings | SourceEntry, ctx: SourceContext
     ) -> PlaceScanHttpSource:
         """Build the source from its settings entry (the bootstrap's factory call)."""
-        return cls(settings_of(PlaceScanHttpSettings, cfg), ctx.site_key)
+        return cls(source_settings(PlaceScanHttpSettings, cfg), ctx.site_key)
 
     def convert(self, record: Any, now: datetime) -> Draft:
         """A pushed record as a `place_scan` draft; RecordError naming bad fields."""

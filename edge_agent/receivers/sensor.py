@@ -36,10 +36,8 @@ from edge_agent.receivers.records import (
 from edge_agent.receivers.settings import (
     AlarmRule,
     SensorHttpSettings,
-    SourceContextLike,
-    SourceOptionsLike,
-    settings_of,
 )
+from edge_agent.settings import SourceContext, SourceEntry, source_settings
 
 
 def _metric_name(value: Any) -> Any:
@@ -119,10 +117,10 @@ class SensorHttpSource(HttpReceiver):
 
     @classmethod
     def from_settings(
-        cls, cfg: SensorHttpSettings | SourceOptionsLike, ctx: SourceContextLike
+        cls, cfg: SensorHttpSettings | SourceEntry, ctx: SourceContext
     ) -> SensorHttpSource:
         """Build the source from its settings entry (the bootstrap's factory call)."""
-        return cls(settings_of(SensorHttpSettings, cfg))
+        return cls(source_settings(SensorHttpSettings, cfg))
 
     def convert(self, record: Any, now: datetime) -> Draft:
         """A pushed reading as a `sensor` draft; RecordError naming bad fields."""

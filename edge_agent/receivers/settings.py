@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, TypeVar, cast
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -27,51 +27,6 @@ def _known_zone(value: str | None) -> str | None:
 
 
 TimeZoneName = Annotated[str | None, AfterValidator(_known_zone)]
-S = TypeVar("S", bound=BaseModel)
-
-
-class SourceContextLike(Protocol):
-    """Who and where the source runs, as the agent's bootstrap hands it over (read-only)."""
-
-    @property
-    def site(self) -> str:
-        """The site id."""
-        ...
-
-    @property
-    def gateway(self) -> str:
-        """The gateway id."""
-        ...
-
-    @property
-    def site_key(self) -> bytes:
-        """The HMAC key that pseudonymises personal identifiers."""
-        ...
-
-
-class SourceOptionsLike(Protocol):
-    """A generic source entry of the agent settings, holding this source's keys."""
-
-    type: str
-
-    def options(self) -> dict[str, Any]:
-        """The type-specific keys."""
-        ...
-
-
-def settings_of(model: type[S], cfg: S | SourceOptionsLike) -> S:
-    """A source's own settings from its generic entry (validated: unknown keys refused)."""
-    if isinstance(cfg, model):
-        return cfg
-    entry = cast(SourceOptionsLike, cfg)
-    options = entry.options()
-    if entry.type == "python":  # `type: python, target: module:Class` names the class instead
-        options.pop("target", None)
-    else:
-        options["type"] = entry.type
-    return model.model_validate(options)
-
-
 class _Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -37,11 +37,9 @@ from edge_agent.receivers.records import (
 )
 from edge_agent.receivers.settings import (
     Direction,
-    SourceContextLike,
-    SourceOptionsLike,
     VehicleHttpSettings,
-    settings_of,
 )
+from edge_agent.settings import SourceContext, SourceEntry, source_settings
 from sitewatch.protocol.events import Printable
 
 _PRINTABLE = re.compile(Printable)
@@ -106,10 +104,10 @@ class VehicleHttpSource(HttpReceiver):
 
     @classmethod
     def from_settings(
-        cls, cfg: VehicleHttpSettings | SourceOptionsLike, ctx: SourceContextLike
+        cls, cfg: VehicleHttpSettings | SourceEntry, ctx: SourceContext
     ) -> VehicleHttpSource:
         """Build the source from its settings entry (the bootstrap's factory call)."""
-        return cls(settings_of(VehicleHttpSettings, cfg))
+        return cls(source_settings(VehicleHttpSettings, cfg))
 
     def convert(self, record: Any, now: datetime) -> Draft | None:
         """A pushed read as a `vehicle` draft; None below the confidence floor."""

@@ -8,33 +8,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from edge_agent.ports import Draft, EventSink, OutboxFull, Source
+from edge_agent.settings import SourceContext, SourceEntry, source_settings
 from edge_agent.simulation.model import TrafficModel
 from edge_agent.simulation.registry import load_registry
 from edge_agent.simulation.settings import SimulatorSourceSettings
 
 _MAX_GROUP = 1000  # drafts per sink.emit: one outbox transaction stays short
-
-
-class SourceContextLike(Protocol):
-    """Who and where the source runs, as the agent's bootstrap hands it over."""
-
-    site: str
-    gateway: str
-    site_key: bytes
-
-
-class SourceOptionsLike(Protocol):
-    """A generic source entry of the agent settings, holding this source's keys."""
-
-    type: str
-
-    def options(self) -> dict[str, Any]:
-        """The type-specific keys."""
-        ...
 
 
 def _utc_now() -> datetime:
@@ -72,11 +54,10 @@ class SimulatorSource(Source):
 
     @classmethod
     def from_settings(
-        cls, cfg: SimulatorSourceSettings | SourceOptionsLike, context: SourceContextLike
+        cls, cfg: SimulatorSourceSettings | SourceEntry, context: SourceContext
     ) -> SimulatorSource:
         """Build the source for the agent's site and gateway (the bootstrap's factory call)."""
-        if not isinstance(cfg, SimulatorSourceSettings):
-            cfg = SimulatorSourceSettings.model_validate({"type": cfg.type, **cfg.options()})
+        cfg = source_settings(SimulatorSourceSettings, cfg)
         registry = load_registry(cfg.registry)
         if registry.site.id != context.site:
             raise ValueError(
