@@ -3,6 +3,7 @@ rules, opens an alarm that is announced on `{prefix}/alarms/{site}`."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,19 +73,25 @@ def hub(mosquitto: MosquittoServer, tmp_path: Path) -> Iterator[RunningHub]:
     stop = threading.Event()
     threads = [threading.Thread(target=ingest.run, args=(stop,)),
                threading.Thread(target=alarms.run, args=(stop,))]
+    # Retained, so it reaches the hub whenever its subscription lands: once it has
+    # arrived, the hub sees whatever the test publishes.
+    subprocess.run(
+        ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(mosquitto.port), "-q", "1", "-r",
+         "-t", topics.status(SITE, GATEWAY), "-m", orjson.dumps(STATUS).decode()],
+        check=True, timeout=30,
+    )
     for thread in threads:
         thread.start()
-    subscriber.start(ingest.deliver)
-    assert publisher.wait_connected(10)
-    # A retained status arrives as soon as the subscription is in place: after it, the
-    # hub sees whatever the test publishes.
-    publish_all(mosquitto.port, [(topics.status(SITE, GATEWAY), orjson.dumps(STATUS))])
-    wait_until(lambda: ingest.counters.messages >= 1)
-    yield RunningHub(ingest, alarms, store)
-    stop.set()
-    for thread in threads:
-        thread.join(10)
-    subscriber.stop()
+    try:  # stop the workers even when setting up fails, or pytest waits on them forever
+        subscriber.start(ingest.deliver)
+        assert publisher.wait_connected(10)
+        wait_until(lambda: ingest.counters.messages >= 1)
+        yield RunningHub(ingest, alarms, store)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        subscriber.stop()
     store.close()
     ledger.close()
 
