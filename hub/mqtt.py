@@ -28,6 +28,34 @@ from hub.settings import BrokerSettings
 log = logging.getLogger(__name__)
 
 
+def _client(
+    settings: BrokerSettings, client_id: str, *, persistent: bool, manual_ack: bool = False
+) -> paho.Client:
+    """A paho client for the hub's broker: protocol version, credentials, TLS, backoff."""
+    v5 = settings.mqtt_version == "5"
+    client = paho.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=paho.MQTTv5 if v5 else paho.MQTTv311,
+        # MQTT 3.1.1 has no clean_start; a persistent session is clean_session=False.
+        clean_session=None if v5 else not persistent,
+        manual_ack=manual_ack,
+    )
+    client.enable_logger(log)
+    client.reconnect_delay_set(min_delay=1, max_delay=15)
+    if settings.username:
+        password = settings.password.get_secret_value() if settings.password else None
+        client.username_pw_set(settings.username, password)
+    if settings.tls_ca_file:
+        client.tls_set(
+            ca_certs=str(settings.tls_ca_file),
+            certfile=str(settings.tls_cert_file) if settings.tls_cert_file else None,
+            keyfile=str(settings.tls_key_file) if settings.tls_key_file else None,
+            tls_version=ssl.PROTOCOL_TLS_CLIENT,
+        )
+    return client
+
+
 class PahoSubscriber(MessageSource):
     """Subscribes to the protocol's topics and acknowledges only what the hub committed."""
 
@@ -40,26 +68,7 @@ class PahoSubscriber(MessageSource):
         # late ack for a message from a previous connection is not sent on the new one.
         self._generation = 0
         self._v5 = settings.mqtt_version == "5"
-        self._client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=settings.client_id,
-            protocol=paho.MQTTv5 if self._v5 else paho.MQTTv311,
-            # MQTT 3.1.1 has no clean_start; a persistent session is clean_session=False.
-            clean_session=None if self._v5 else False,
-            manual_ack=True,
-        )
-        self._client.enable_logger(log)
-        self._client.reconnect_delay_set(min_delay=1, max_delay=15)
-        if settings.username:
-            password = settings.password.get_secret_value() if settings.password else None
-            self._client.username_pw_set(settings.username, password)
-        if settings.tls_ca_file:
-            self._client.tls_set(
-                ca_certs=str(settings.tls_ca_file),
-                certfile=str(settings.tls_cert_file) if settings.tls_cert_file else None,
-                keyfile=str(settings.tls_key_file) if settings.tls_key_file else None,
-                tls_version=ssl.PROTOCOL_TLS_CLIENT,
-            )
+        self._client = _client(settings, settings.client_id, persistent=True, manual_ack=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
@@ -153,26 +162,8 @@ class PahoAlarmPublisher(AlarmNotifier):
         self._settings = settings
         self._prefix = prefix
         self._connected = threading.Event()
-        v5 = settings.mqtt_version == "5"
-        self._client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=f"{settings.client_id}-alarms",
-            protocol=paho.MQTTv5 if v5 else paho.MQTTv311,
-            clean_session=None if v5 else True,
-        )
-        self._client.enable_logger(log)
-        self._client.reconnect_delay_set(min_delay=1, max_delay=15)
+        self._client = _client(settings, f"{settings.client_id}-alarms", persistent=False)
         self._client.max_queued_messages_set(max_queued)
-        if settings.username:
-            password = settings.password.get_secret_value() if settings.password else None
-            self._client.username_pw_set(settings.username, password)
-        if settings.tls_ca_file:
-            self._client.tls_set(
-                ca_certs=str(settings.tls_ca_file),
-                certfile=str(settings.tls_cert_file) if settings.tls_cert_file else None,
-                keyfile=str(settings.tls_key_file) if settings.tls_key_file else None,
-                tls_version=ssl.PROTOCOL_TLS_CLIENT,
-            )
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
 
