@@ -29,6 +29,7 @@ from hub.media import MediaStore
 from hub.mqtt import PahoAlarmPublisher, PahoSubscriber
 from hub.passwords import PasswordHasher
 from hub.ports import CommitListener
+from hub.receiver import ReceiverProcess
 from hub.registry.live import LiveRegistry
 from hub.registry.rule_context import RegistryRuleContext
 from hub.registry.store import RegistryStore
@@ -48,7 +49,7 @@ class Hub:
 
     settings: HubSettings
     ledger: Ledger
-    subscriber: PahoSubscriber
+    subscriber: PahoSubscriber | ReceiverProcess
     ingest: IngestService
     app: FastAPI
     registry: LiveRegistry
@@ -153,8 +154,10 @@ def build_hub(settings: HubSettings) -> Hub:
     registry_store = RegistryStore(engine)
     live = LiveRegistry(registry_store.revision, registry_store.read_all)
     registry_store.on_change(live.refresh)  # this process's own edits swap in at once
-    subscriber = PahoSubscriber(
-        settings.broker, topics.subscriptions(settings.broker.share_group)
+    filters = topics.subscriptions(settings.broker.share_group)
+    subscriber: PahoSubscriber | ReceiverProcess = (
+        ReceiverProcess(settings.broker, filters) if settings.ingest.receiver == "process"
+        else PahoSubscriber(settings.broker, filters)
     )
     live_stream = LiveHub(settings.live.queue_max, settings.live.max_subscribers,
                           settings.live.ping_s)

@@ -59,9 +59,15 @@ def _client(
 class PahoSubscriber(MessageSource):
     """Subscribes to the protocol's topics and acknowledges only what the hub committed."""
 
-    def __init__(self, settings: BrokerSettings, filters: list[str]) -> None:
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        filters: list[str],
+        on_connection: Callable[[bool], None] | None = None,
+    ) -> None:
         self._settings = settings
         self._filters = filters
+        self._on_connection = on_connection  # told on paho's thread: up (True) or down
         self._connected = threading.Event()
         self._deliver: Callable[[ReceivedMessage], None] | None = None
         # Packet ids are reused per connection: a token remembers its connection so a
@@ -94,8 +100,12 @@ class PahoSubscriber(MessageSource):
 
     def ack(self, message: ReceivedMessage) -> None:
         """Send the PUBACK for a committed message (QoS 0 needs none)."""
-        if message.qos > 0 and message.token >> 16 == self._generation:
-            self._client.ack(message.token & 0xFFFF, message.qos)
+        self.ack_token(message.token, message.qos)
+
+    def ack_token(self, token: int, qos: int) -> None:
+        """Send the PUBACK for the message `token` names, unless it came on an older connection."""
+        if qos > 0 and token >> 16 == self._generation:
+            self._client.ack(token & 0xFFFF, qos)
 
     @property
     def connected(self) -> bool:
@@ -128,6 +138,8 @@ class PahoSubscriber(MessageSource):
         # Subscriptions are re-made on every connect, as the session may have expired.
         client.subscribe([(f, 1) for f in self._filters])
         self._connected.set()
+        if self._on_connection is not None:
+            self._on_connection(True)
 
     def _on_disconnect(
         self,
@@ -139,6 +151,8 @@ class PahoSubscriber(MessageSource):
     ) -> None:
         self._connected.clear()
         log.warning("disconnected from broker: %s", reason)
+        if self._on_connection is not None:
+            self._on_connection(False)
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         if self._deliver is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from hub.records import EventRecord, HealthRecord, StatusRecord
@@ -30,6 +30,11 @@ class MessageSource(ABC):
     @abstractmethod
     def ack(self, message: ReceivedMessage) -> None:
         """Acknowledge a message once what it carried is committed."""
+
+    def ack_all(self, messages: Iterable[ReceivedMessage]) -> None:
+        """Acknowledge committed messages, in order (adapters may send them in bulk)."""
+        for message in messages:
+            self.ack(message)
 
     @property
     @abstractmethod

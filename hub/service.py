@@ -285,8 +285,7 @@ class IngestService:
             for upload, received_at in group.uploads
         ]
         result = self._ledger.commit(batch)
-        for message in group.messages:
-            self._source.ack(message)
+        self._source.ack_all(group.messages)
         self.counters.messages += len(group.messages)
         self._count(batch, result)
         self._tell_listeners(batch, result)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from itertools import chain
 from typing import Any, assert_never
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -73,7 +74,7 @@ class EventsInsert:
         size = self.CHUNK_ROWS
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
-            yield self.statement(len(chunk)), tuple(v for row in chunk for v in row)
+            yield self.statement(len(chunk)), tuple(chain.from_iterable(chunk))
 
 
 def timestamp_binder(dialect: Dialect) -> Callable[[datetime], Any]:
