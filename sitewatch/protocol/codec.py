@@ -96,45 +96,51 @@ def decode_events(topic: Topic, payload: bytes, max_bytes: int = DEFAULT_MAX_PAY
     except ProtocolError as exc:
         return Decoded([], [Rejected(payload, str(exc))])
     if isinstance(document, dict):
-        return _decode_items(topic, [document], single=payload)
+        return _decode_items(topic, [document], payload, single=True)
     if isinstance(document, list):
         if not document:
             return Decoded([], [Rejected(payload, "empty batch")])
         if len(document) > MAX_BATCH:
             return Decoded([], [Rejected(payload, f"batch of {len(document)} exceeds {MAX_BATCH}")])
-        return _decode_items(topic, document, single=None)
+        return _decode_items(topic, document, payload, single=False)
     return Decoded([], [Rejected(payload, "payload must be a JSON object or array of objects")])
 
 
-def _decode_items(topic: Topic, items: list[Any], single: bytes | None) -> Decoded:
+def _decode_items(topic: Topic, items: list[Any], payload: bytes, single: bool) -> Decoded:
     accepted: list[Accepted] = []
     rejected: list[Rejected] = []
     validate = event_adapter.validate_python
+    where = (lambda _index: "") if single else (lambda index: f"batch item {index}: ")
+
+    def refuse(index: int, item: Any, reason: str) -> None:
+        raw = payload if single else _item_json(item, payload)
+        rejected.append(Rejected(raw, where(index) + reason))
+
     for index, item in enumerate(items):
         if type(item) is not dict:
-            rejected.append(Rejected(orjson.dumps(item), _where(index, single)
-                                     + "an event must be a JSON object"))
+            refuse(index, item, "an event must be a JSON object")
             continue
         try:
             event = validate(item)
         except ValidationError as exc:
-            raw = single if single is not None else orjson.dumps(item)
-            rejected.append(Rejected(raw, _where(index, single) + describe_validation_error(exc)))
+            refuse(index, item, describe_validation_error(exc))
             continue
         if event.site != topic.site or event.gateway != topic.gateway:
-            raw = single if single is not None else orjson.dumps(item)
-            reason = (
+            refuse(index, item, (
                 f"body site/gateway {event.site}/{event.gateway} does not match "
                 f"topic {topic.site}/{topic.gateway}"
-            )
-            rejected.append(Rejected(raw, _where(index, single) + reason))
+            ))
             continue
         accepted.append(Accepted(event, orjson.dumps(item)))
     return Decoded(accepted, rejected)
 
 
-def _where(index: int, single: bytes | None) -> str:
-    return "" if single is not None else f"batch item {index}: "
+def _item_json(item: Any, payload: bytes) -> bytes:
+    """A batch item's JSON for its dead letter; the whole message if orjson cannot write it."""
+    try:
+        return orjson.dumps(item)
+    except TypeError:  # nested deeper than orjson writes (255 levels), not than it reads (1024)
+        return payload
 
 
 def decode_model(model: type[M], payload: bytes, max_bytes: int = DEFAULT_MAX_PAYLOAD) -> M:

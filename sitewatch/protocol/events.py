@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 PROTOCOL_VERSION = 1
+MAX_SEQ = 2**63 - 1  # the ledger's BIGINT
 
 # Topic-safe names: no '/', '+', '#', spaces or control characters.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
@@ -58,11 +59,31 @@ def _require_rfc3339_text(value: Any) -> Any:
     return value
 
 
+def _require_utc_range(value: datetime) -> datetime:
+    """Refuse a time with no UTC equivalent: the ledger stores every time in UTC."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("in UTC falls outside the years 1 to 9999") from None
+    return value
+
+
 Timestamp = Annotated[
     AwareDatetime,
     BeforeValidator(_require_rfc3339_text),
+    AfterValidator(_require_utc_range),
     Field(strict=False, description="RFC 3339 date-time with an offset"),
 ]
+
+
+def _require_integer(value: Any) -> Any:
+    """Refuse true and 1.0: Literal[1] would take anything equal to 1, the protocol wants 1."""
+    if type(value) is not int:
+        raise ValueError("must be the integer 1")
+    return value
+
+
+Version = Annotated[Literal[1], BeforeValidator(_require_integer)]
 
 
 class WireModel(BaseModel):
@@ -84,9 +105,11 @@ class MediaRef(WireModel):
 class Envelope(WireModel):
     """Fields every event carries, whatever its kind."""
 
-    v: Literal[1] = Field(description="protocol version")
+    v: Version = Field(description="protocol version")
     id: EventId
-    seq: int = Field(ge=1, description="per-gateway sequence number, strictly increasing")
+    seq: int = Field(
+        ge=1, le=MAX_SEQ, description="per-gateway sequence number, strictly increasing"
+    )
     ts: Timestamp
     site: Name = Field(description="site id; must match the topic")
     gateway: Name = Field(description="gateway id; must match the topic")
