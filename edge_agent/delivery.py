@@ -50,6 +50,7 @@ class DeliveryPump:
         self._batch_max = batch_max
         self._batch_max_bytes = batch_max_bytes
         self._inflight: dict[int, list[int]] = {}
+        self._undeleted: list[int] = []  # acknowledged rows whose delete failed (disk full)
         self._cursor = 0
         self._wake = threading.Event()
         self.delivered = 0  # records acknowledged and deleted
@@ -81,13 +82,18 @@ class DeliveryPump:
 
     def settle(self, tokens: Sequence[int]) -> int:
         """Delete the records of acknowledged messages; return how many were deleted."""
-        rowids: list[int] = []
+        rowids, self._undeleted = self._undeleted, []
         for token in tokens:
             # Unknown tokens are the link's own messages (status, health).
             rowids.extend(self._inflight.pop(token, ()))
         if not rowids:
             return 0
-        deleted = self._outbox.delete(rowids)
+        try:
+            deleted = self._outbox.delete(rowids)
+        except Exception:
+            # Delivered all the same: delete them at the next settle, never send them again.
+            self._undeleted = rowids
+            raise
         self.delivered += deleted
         return deleted
 

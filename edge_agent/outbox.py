@@ -8,10 +8,12 @@ transaction as the insert, so it survives restarts and is never reused.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -26,6 +28,11 @@ from sitewatch.protocol import MediaRef, describe_validation_error, event_adapte
 # LOW records are only taken while the outbox is below this share of its budget, so the
 # last fifth of the disk is kept for what matters: access, place scans, alarms.
 LOW_PRIORITY_CEILING = 0.8
+# Room left free on the outbox's disk, whatever `max_bytes` says: SQLite needs it to
+# checkpoint its WAL and to delete delivered rows, so an outbox that filled its disk to
+# the last byte could never drain again (WAL checkpoints up to ~4 MiB at a time).
+DISK_RESERVE_BYTES = 8 * 1024 * 1024
+_SHED_IN_TRANSACTION = ("media_shed", "media_shed_low")
 _ENVELOPE_KEYS = frozenset({"v", "id", "seq", "ts", "site", "gateway", "device", "kind", "media"})
 
 _SCHEMA = """
@@ -71,10 +78,19 @@ class Record:
 class Outbox:
     """SQLite outbox shared by the sources (append) and the delivery pump (peek, delete)."""
 
-    def __init__(self, path: Path, max_bytes: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        max_bytes: int,
+        *,
+        disk_reserve_bytes: int = DISK_RESERVE_BYTES,
+        disk_free: Callable[[Path], int] | None = None,
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.max_bytes = max_bytes
+        self.disk_reserve_bytes = disk_reserve_bytes
+        self._disk_free = disk_free or _disk_free
         self._lock = threading.Lock()
         # One connection behind a lock: appends are short and the pump reads in pages.
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -95,7 +111,7 @@ class Outbox:
         """
         if not drafts:
             return []
-        with self._lock, self._transaction():
+        with self._lock, self._writing(len(drafts), "events_refused"):
             last = self._last_seq(stamp.gateway)
             kept = self._fitting(drafts, last, stamp)
             if not kept:
@@ -124,17 +140,19 @@ class Outbox:
         # Encoded with provisional seqs; if a LOW draft is shed, the kept ones are encoded
         # again so the shed draft leaves no hole in the sequence.
         encoded = [(d, envelope_bytes(d, last + i, stamp)) for i, d in enumerate(drafts, 1)]
+        budget = self._budget()
         precious_size = sum(len(p) for d, p in encoded if d.priority < Priority.LOW)
-        if precious_size and not self._make_room(precious_size, Priority.HIGH):
+        if precious_size and not self._make_room(precious_size, Priority.HIGH, budget):
             precious = sum(1 for d in drafts if d.priority < Priority.LOW)
             self._dropped["events_refused"] += precious
             if len(drafts) > precious:
                 self._dropped["low_events_shed"] += len(drafts) - precious
+            self._count_disk_short(budget, precious)
             raise OutboxFull(
-                f"outbox holds {self._bytes} bytes of {self.max_bytes}; "
+                f"outbox holds {self._bytes} bytes of a {budget}-byte budget; "
                 f"{precious} event(s) refused"
             )
-        room = self.max_bytes * LOW_PRIORITY_CEILING - self._bytes - precious_size
+        room = budget * LOW_PRIORITY_CEILING - self._bytes - precious_size
         kept: list[Draft] = []
         for draft, payload in encoded:
             if draft.priority < Priority.LOW:
@@ -163,17 +181,19 @@ class Outbox:
         """
         digest = hashlib.sha256(data).hexdigest()
         ref = MediaRef(sha256=digest, content_type=content_type, role=role)
-        with self._lock, self._transaction():
+        with self._lock, self._writing(1, "media_refused"):
             known = self._db.execute(
                 "SELECT 1 FROM outbox WHERE channel = 'media' AND sha256 = ?", (ref.sha256,)
             ).fetchone()
             if known:
                 return ref
-            fits = self._make_room(len(data), priority)
+            budget = self._budget()
+            fits = self._make_room(len(data), priority, budget)
             if fits and priority >= Priority.LOW:
-                fits = self._bytes + len(data) <= self.max_bytes * LOW_PRIORITY_CEILING
+                fits = self._bytes + len(data) <= budget * LOW_PRIORITY_CEILING
             if not fits:
                 self._dropped["media_refused"] += 1
+                self._count_disk_short(budget, 1)
                 raise OutboxFull(f"outbox full; {len(data)}-byte {role} refused")
             self._db.execute(
                 "INSERT INTO outbox (channel, sha256, priority, payload, created_at) "
@@ -249,13 +269,57 @@ class Outbox:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def _make_room(self, size: int, incoming: Priority) -> bool:
-        """Shed queued media until `size` more bytes fit; False if they still do not.
+    def _budget(self) -> int:
+        """Payload bytes the outbox may hold now: `max_bytes`, less if its disk is short.
+
+        What the outbox holds and the free pages of its file count as room (SQLite reuses
+        them); the disk's reserve is kept out.
+        """
+        page_size, free_pages = (
+            self._db.execute(f"PRAGMA {pragma}").fetchone()[0]
+            for pragma in ("page_size", "freelist_count")
+        )
+        room = (self._bytes + page_size * free_pages + self._disk_free(self.path.parent)
+                - self.disk_reserve_bytes)
+        return max(0, min(self.max_bytes, room))
+
+    def _count_disk_short(self, budget: int, refused: int) -> None:
+        """Count refusals the disk caused (not `max_bytes`), so health says the disk is full."""
+        if budget < self.max_bytes:
+            self._dropped["disk_full"] += refused
+
+    @contextmanager
+    def _writing(self, records: int, refused: str) -> Iterator[None]:
+        """One write transaction (the lock held); if it fails, the byte count is restored.
+
+        A full disk (SQLITE_FULL: the reserve was eaten by something else) refuses the
+        records like a spent budget does, with OutboxFull, counted under `refused` and
+        `disk_full`; SQLite has rolled the transaction back, so no seq was used.
+        """
+        bytes_before = self._bytes
+        shed_before = {reason: self._dropped[reason] for reason in _SHED_IN_TRANSACTION}
+        try:
+            with self._transaction():
+                yield
+        except BaseException as exc:
+            # Media it shed (and what it added) came back with the rollback: uncount them.
+            self._bytes = bytes_before
+            for reason, count in shed_before.items():
+                self._dropped[reason] = count
+            self._dropped += Counter()  # drops the zero counts again
+            if isinstance(exc, sqlite3.OperationalError) and _is_disk_full(exc):
+                self._dropped[refused] += records
+                self._dropped["disk_full"] += records
+                raise OutboxFull(f"outbox disk full; {records} record(s) refused") from exc
+            raise
+
+    def _make_room(self, size: int, incoming: Priority, budget: int) -> bool:
+        """Shed queued media until `size` more bytes fit the budget; False if they still do not.
 
         Only media of lower priority than `incoming` is shed, LOW before NORMAL, oldest
         first. Queued events are never shed: that would leave a hole in the sequence.
         """
-        while self._bytes + size > self.max_bytes:
+        while self._bytes + size > budget:
             row = self._db.execute(
                 "DELETE FROM outbox WHERE id = (SELECT id FROM outbox WHERE channel = 'media' "
                 "AND priority > ? ORDER BY priority DESC, id LIMIT 1) "
@@ -282,7 +346,29 @@ class _Transaction:
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error:
+                self._rollback()
+                raise
+        else:
+            self._rollback()
+
+    def _rollback(self) -> None:
+        # After SQLITE_FULL or an I/O error SQLite may have rolled back already, and a
+        # second ROLLBACK would raise over the error that matters.
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+
+def _disk_free(directory: Path) -> int:
+    """Bytes free on the file system holding `directory` (for an unprivileged writer)."""
+    return shutil.disk_usage(directory).free
+
+
+def _is_disk_full(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
 
 
 def envelope_bytes(draft: Draft, seq: int, stamp: Stamp) -> bytes:

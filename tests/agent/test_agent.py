@@ -168,13 +168,14 @@ def test_health_carries_camera_figures_shed_counts_and_unsent_reports(tmp_path: 
     agent.timing = Timing(health_interval_s=0.02, shutdown_grace_s=0, restart_min_s=60)
     stop, thread = run_in_thread(agent)
     assert eventually(lambda: agent.health().dropped.get("health_unsent", 0) >= 2)
-    assert eventually(
-        lambda: sum(agent.health().sources[n].get("shed", 0) for n in sources) > 0
-    )
+    # Both sources have emitted all 200 (kept or shed) before the counts are compared.
+    assert eventually(lambda: sum(
+        c.get("events", 0) + c.get("shed", 0) for c in agent.health().sources.values()
+    ) == 400)
     health = agent.health()
     assert health.cameras == {"cam-1": CameraHealth(fps=9.5, latency_ms=40.0, dropped_frames=3)}
     counts = [health.sources[n] for n in sources]
-    assert sum(c["events"] + c.get("shed", 0) for c in counts) == 400
+    assert sum(c.get("shed", 0) for c in counts) > 0
     assert health.dropped["low_events_shed"] == sum(c.get("shed", 0) for c in counts)
     assert "events_refused" not in health.dropped  # LOW data is shed, never refused
     stop.set()
