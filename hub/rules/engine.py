@@ -82,6 +82,9 @@ class RuleEngine:
         self.rules = [rule for rule in rules if rule.enabled]
         self._evaluators = [EVALUATORS[rule.type](rule, context, limits) for rule in self.rules]
         self._seen = SeenIds(limits.seen_ids)
+        # Which evaluators watch a site, worked out once per site: asked for every event.
+        self._scoped: dict[str, list[RuleEvaluator[Any]]] = {}
+        self._max_sites = limits.max_keys
         self._max_event_age = max_event_age
         self.counters = EngineCounters()
 
@@ -100,9 +103,8 @@ class RuleEngine:
             if not self._seen.add(event.id):
                 self.counters.repeats += 1
                 continue
-            for evaluator in self._evaluators:
-                if evaluator.rule.applies_to(event.site):
-                    signals += evaluator.on_event(event, now)
+            for evaluator in self._in_scope(event.site):
+                signals += evaluator.on_event(event, now)
         for status in statuses:
             for evaluator in self._in_scope(status.site):
                 signals += evaluator.on_status(status)
@@ -122,7 +124,14 @@ class RuleEngine:
         return signals
 
     def _in_scope(self, site: str) -> list[RuleEvaluator[Any]]:
-        return [e for e in self._evaluators if e.rule.applies_to(site)]
+        scoped = self._scoped.get(site)
+        if scoped is None:
+            if len(self._scoped) >= self._max_sites:
+                self._scoped.clear()  # a flood of made-up site names must not grow memory
+            scoped = self._scoped[site] = [
+                e for e in self._evaluators if e.rule.applies_to(site)
+            ]
+        return scoped
 
     def _keep(self, signals: list[AlarmSignal], now: datetime) -> list[AlarmSignal]:
         """Drop signals about events too old to alarm on (a backfill, a long replay)."""
