@@ -1,10 +1,12 @@
 """`sitewatch bench ingest`: durable ingest into the SQLite ledger, against baselines.
 
-All four figures come from one run on one broker of the bench's own:
+All five figures come from one run on one broker of the bench's own:
   1. a bare paho subscriber draining N queued single-event messages (auto-ack, no work);
   2. the hub draining the same N single-event messages into a fresh SQLite ledger;
-  3. the hub draining N events sent as batches (JSON arrays) into a fresh ledger;
-  4. SQLite's own batched insert of the same N rows through sqlite3 executemany.
+  3. the same with the subscription inside the hub's process (`ingest.receiver: thread`),
+     to show what the receiver's own process is worth;
+  4. the hub draining N events sent as batches (JSON arrays) into a fresh ledger;
+  5. SQLite's own batched insert of the same N rows through sqlite3 executemany.
 Draining a queue the broker already holds measures the consumer alone, not the publisher.
 """
 
@@ -63,7 +65,10 @@ def sample_envelopes(n: int) -> tuple[str, str, list[bytes]]:
     ]
 
 
-def _hub_drain(port: int, workdir: Path, messages: list[tuple[str, bytes]], events: int) -> float:
+def _hub_drain(
+    port: int, workdir: Path, messages: list[tuple[str, bytes]], events: int,
+    receiver: str = "process",
+) -> float:
     """Queue `messages` for the hub's session, then time the hub committing all `events`."""
     settings = load_hub_settings(
         None,
@@ -71,6 +76,7 @@ def _hub_drain(port: int, workdir: Path, messages: list[tuple[str, bytes]], even
         media_dir=str(workdir / "media"),
         broker={"port": port, "client_id": f"bench-hub-{workdir.name}",
                 "receive_maximum": RECEIVE_MAXIMUM},
+        ingest={"receiver": receiver},
         auth={"environment": "development"},  # the API is not served; no secret to guard
     )
     # First connection creates the persistent session and its subscriptions.
@@ -152,12 +158,17 @@ def run_ingest_bench(events: int = 50_000, batch: int = 500) -> list[Figure]:
             figures.append(Figure("bare paho subscriber, single-event messages", events,
                                   bare.drain(events)))
             console.print(f"  {figures[-1].name}: {figures[-1].rate:,.0f}/s")
-            for name, messages in (("hub ingest, single-event messages", singles),
-                                   (f"hub ingest, batches of {batch}", batches)):
-                workdir = root / name.split(",")[1].strip().replace(" ", "-")
+            runs = (
+                ("hub ingest, single-event messages", singles, "process"),
+                ("hub ingest, single-event messages, subscription in the hub's process",
+                 singles, "thread"),
+                (f"hub ingest, batches of {batch}", batches, "process"),
+            )
+            for number, (name, messages, receiver) in enumerate(runs):
+                workdir = root / f"hub-{number}"
                 workdir.mkdir()
-                figures.append(Figure(name, events, _hub_drain(broker.port, workdir, messages,
-                                                               events)))
+                figures.append(Figure(name, events, _hub_drain(
+                    broker.port, workdir, messages, events, receiver)))
                 console.print(f"  {figures[-1].name}: {figures[-1].rate:,.0f}/s")
         finally:
             broker.stop()
@@ -174,7 +185,7 @@ def _report(console: Console, figures: list[Figure], batch: int) -> None:
     for f in figures:
         table.add_row(f.name, f"{f.events:,}", f"{f.seconds:.2f}", f"{f.rate:,.0f}")
     console.print(table)
-    bare, single, batched = figures[0].rate, figures[1].rate, figures[2].rate
+    bare, single, batched = figures[0].rate, figures[1].rate, figures[3].rate
     ratio = single / bare
     console.print(
         f"single-event ingest / bare subscriber = {ratio:.2f} (target ≥ 0.80: "

@@ -118,9 +118,11 @@ def test_stop_is_prompt_even_with_a_long_emit_interval(models: dict[str, Traffic
     time.sleep(0.05)
     began = time.monotonic()
     stop.set()
-    thread.join(timeout=2.0)
+    thread.join(timeout=10.0)
     assert not thread.is_alive()
-    assert time.monotonic() - began < 0.5
+    # Far below the 30 s interval it would otherwise sleep out; loose enough for a loaded
+    # machine (1.5 s was seen with a load average of 160 on two cores).
+    assert time.monotonic() - began < 5.0
 
 
 def test_rate_mode_emits_the_limit_then_returns(models: dict[str, TrafficModel]) -> None:
