@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI
 from starlette.routing import Mount
@@ -82,7 +82,31 @@ def create_app(state: HubState) -> FastAPI:
     app.mount(CONSOLE_PATH, ConsoleFiles(), name="console")
     app.state.route_rules = RouteRules(app)
     refuse_unlisted_mounts(app)
+    document_refusals(app)
     return app
+
+
+def document_refusals(app: FastAPI) -> None:
+    """Say in the OpenAPI schema that a 422's `detail` may be a message, not only a list.
+
+    FastAPI documents 422 as its request-validation list, but the routes also answer 422
+    with a sentence (HTTPException) when a request is well-formed and still cannot run.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()  # FastAPI keeps it in app.openapi_schema: patched once
+            schemas = document.get("components", {}).get("schemas", {})
+            detail = schemas.get("HTTPValidationError", {}).get("properties", {}).get("detail")
+            if detail is not None:
+                title = detail.pop("title", "Detail")
+                schemas["HTTPValidationError"]["properties"]["detail"] = {
+                    "title": title, "anyOf": [detail, {"type": "string"}],
+                }
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def refuse_unlisted_mounts(app: FastAPI) -> None:
