@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from hub.alarms.settings import AlarmSettings
+from hub.api.limits import DEFAULT_MAX_BODY_BYTES
 from hub.auth_settings import AuthSettings
 from hub.stats.settings import StatsSettings
 from hub.timeseries.settings import TimeSeriesSettings
@@ -119,6 +120,11 @@ class ApiSettings(_Section):
     export_max_events: int = Field(
         100_000, ge=1, le=10_000_000,
         description="events one investigation export may hold; a larger one is refused (413)",
+    )
+    max_body_bytes: int = Field(
+        DEFAULT_MAX_BODY_BYTES, ge=1024,
+        description="largest request body; a larger one is refused (413) before it is read. "
+        "Registry import takes files up to 64 MiB whatever this says",
     )
 
 

@@ -11,6 +11,7 @@ from starlette.routing import Mount
 
 from hub.accounts import Accounts
 from hub.api.deps import authorize
+from hub.api.limits import BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, BodyLimits
 from hub.api.policy import OPEN_MOUNTS, Unlisted
 from hub.api.route_rules import RouteRules
 from hub.api.routes import alarms as alarm_routes
@@ -22,6 +23,7 @@ from hub.api.routes import metrics as metrics_routes
 from hub.api.routes import registry as registry_routes
 from hub.api.routes import registry_tenants as registry_tenant_routes
 from hub.api.routes import sites as site_routes
+from hub.api.routes.registry import MAX_IMPORT_BYTES
 from hub.console import CONSOLE_PATH, ConsoleFiles
 from hub.exports import MAX_EXPORT_EVENTS
 from hub.ledger import Ledger
@@ -57,6 +59,8 @@ class HubState:
     site_keys: Mapping[str, bytes] = field(default_factory=dict)  # for raw ID-number search
     export_max_events: int = MAX_EXPORT_EVENTS  # events one investigation export may hold
     stats: StatsService | None = None  # occupancy, site grades, enterprise colours
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger request bodies are refused (413)
+    body_timeout_s: float = BODY_TIMEOUT_S  # a body still arriving after this is refused (408)
 
 
 def create_app(state: HubState) -> FastAPI:
@@ -69,6 +73,12 @@ def create_app(state: HubState) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.state.hub = state
+    app.add_middleware(
+        BodyLimits, max_bytes=state.max_body_bytes, timeout_s=state.body_timeout_s,
+        # An import file may be larger than any other body; multipart framing on top.
+        path_max_bytes={"/api/v1/registry/import": max(state.max_body_bytes,
+                                                       MAX_IMPORT_BYTES + (1 << 20))},
+    )
     for router in (auth, events, media, gateways, dead_letters, audit_log):
         app.include_router(router.router, prefix="/api/v1")
     app.include_router(live_routes.router, prefix="/api/v1")

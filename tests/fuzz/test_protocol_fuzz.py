@@ -79,7 +79,7 @@ def test_a_mutated_envelope_is_refused_with_a_reason_or_accepted_as_valid(mutant
         assert decoded.accepted == []
 
 
-@fuzzing(3000)
+@fuzzing(3400)
 @given(garbage_payloads)
 @example(b"[" * 100_000)
 @example(b"[" * 300 + b"]" * 300)  # a batch item deeper than orjson writes: was a TypeError
