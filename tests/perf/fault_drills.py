@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -99,25 +97,6 @@ def _show(value: object) -> str:
     if isinstance(value, list | tuple):
         return "[" + ",".join(_show(v) for v in value) + "]"
     return str(value)
-
-
-def broker_port() -> int:
-    """A free port below the ephemeral range for a broker that will be down a while.
-
-    A client reconnecting to a port in the ephemeral range with nothing listening can be
-    given that very port as its own and connect to itself (TCP simultaneous open); the
-    broker then cannot bind it again ("Address already in use").
-    """
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    for _ in range(100):
-        port = random.randrange(max(1024, low - 10_000), low)
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port below the ephemeral range")
 
 
 def eventually(predicate: Callable[[], bool], timeout: float, poll: float = 0.1) -> bool:
@@ -296,7 +275,7 @@ def stream_time(events: int, chunk: int, pause_s: float) -> float:
 def broker_faults(work: Path, events: int, sig: signal.Signals, kills: int = 5) -> Outcome:
     """Kill (or stop) the broker `kills` times while the agent streams `events`."""
     outcome = Outcome("broker-kills" if sig == signal.SIGKILL else "broker-terms")
-    broker = MosquittoServer(work / "mosquitto", broker_port(), extra_config=DURABLE_BROKER).start()
+    broker = MosquittoServer(work / "mosquitto", free_port(), extra_config=DURABLE_BROKER).start()
     ledger_url = f"sqlite:///{work / 'ledger.db'}"
     hub = InProcessHub(work, broker.port, ledger_url)
     chunk, pause_s = 100, 0.05  # about 2,000 events/s offered: the faults land mid-stream
@@ -346,7 +325,7 @@ def broker_terms(work: Path, events: int) -> Outcome:
 def hub_kills(work: Path, events: int, kills: int = 3) -> Outcome:
     """`sitewatch hub` SIGKILLed `kills` times mid-ingest and started again each time."""
     outcome = Outcome("hub-kills")
-    broker = MosquittoServer(work / "mosquitto", broker_port()).start()
+    broker = MosquittoServer(work / "mosquitto", free_port()).start()
     ledger_url = f"sqlite:///{work / 'ledger.db'}"
     ledger = Ledger.open(ledger_url)
     ledger.migrate()
@@ -409,7 +388,7 @@ def postgres_restart(work: Path, events: int, down_s: float = 5.0) -> Outcome:
     outcome = Outcome("postgres-restart")
     server = PostgresServer().start()  # its own directory: initdb runs as "postgres"
     ledger_url = server.create_database("drill")
-    broker = MosquittoServer(work / "mosquitto", broker_port()).start()
+    broker = MosquittoServer(work / "mosquitto", free_port()).start()
     hub = InProcessHub(work, broker.port, ledger_url)
     timeline = Timeline(lambda: hub.stored)
     chunk, pause_s = 250, 0.1
@@ -464,7 +443,7 @@ def timeseries_down(work: Path, events: int, outage_s: float = 60.0) -> Outcome:
     """VictoriaMetrics (the hub's InfluxDB v2 endpoint) stopped for `outage_s` mid-stream."""
     outcome = Outcome("timeseries-down")
     metrics = VictoriaMetricsServer(work / "victoria-metrics").start()
-    broker = MosquittoServer(work / "mosquitto", broker_port()).start()
+    broker = MosquittoServer(work / "mosquitto", free_port()).start()
     ledger_url = f"sqlite:///{work / 'ledger.db'}"
     hub = InProcessHub(work, broker.port, ledger_url, timeseries={
         "enabled": True, "url": metrics.url, "org": "sitewatch", "bucket": "sitewatch",
@@ -613,7 +592,7 @@ def disk_full(work: Path, events: int) -> Outcome:
         outcome.check(False, "cannot mount a tmpfs here (root and mount needed)")
         return outcome
     outcome.figures["disk"] = "tmpfs 32 MiB"
-    broker = MosquittoServer(work / "mosquitto", broker_port()).start()
+    broker = MosquittoServer(work / "mosquitto", free_port()).start()
     ledger_url = f"sqlite:///{work / 'ledger.db'}"
     hub = InProcessHub(work, broker.port, ledger_url)
     broker.stop()  # the gateway is cut off: everything stays in its outbox
