@@ -208,6 +208,7 @@ def build_hub(settings: HubSettings) -> Hub:
             for site, key in settings.site_keys.items()
         },
         export_max_events=settings.api.export_max_events,
+        max_body_bytes=settings.api.max_body_bytes,
         stats=stats,
     )
     app = create_app(state)

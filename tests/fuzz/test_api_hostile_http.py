@@ -13,11 +13,14 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from fastapi.testclient import TestClient
 
 from hub.api import create_app
+from hub.bootstrap import build_hub
+from hub.settings import load_hub_settings
 from tests.api.served import served
 from tests.support.api_app import serve_api
-from tests.support.auth import add_user, token_headers
+from tests.support.auth import TEST_AUTH, add_user, token_headers
 
 MiB = 1 << 20
 BODY_TIMEOUT_S = 1.0
@@ -153,3 +156,21 @@ def test_a_client_stalled_in_its_headers_blocks_no_one(api: tuple[str, dict[str,
         stalled.sendall(b"POST /api/v1/ev")
         for _ in range(3):
             assert_serves(url, headers)
+
+
+def test_the_body_limit_setting_reaches_the_api(tmp_path: Path) -> None:
+    """`api.max_body_bytes` from the hub's settings is the limit its API enforces."""
+    settings = load_hub_settings(
+        None, ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}", media_dir=str(tmp_path / "m"),
+        api={"max_body_bytes": 4096}, auth=TEST_AUTH,
+    )
+    hub = build_hub(settings)
+    hub.ledger.migrate()
+    try:
+        with TestClient(hub.app) as client:
+            small = client.post("/api/v1/events/search", content=b"{}" + b" " * 3000)
+            large = client.post("/api/v1/events/search", content=b"{}" + b" " * 5000)
+        assert small.status_code == 401  # read, then refused for want of a token
+        assert large.status_code == 413
+    finally:
+        hub.close()
