@@ -96,25 +96,39 @@ def decode_events(topic: Topic, payload: bytes, max_bytes: int = DEFAULT_MAX_PAY
     except ProtocolError as exc:
         return Decoded([], [Rejected(payload, str(exc))])
     if isinstance(document, dict):
-        return _decode_items(topic, [document], payload, single=True)
+        return _decode_one(topic, document, payload)
     if isinstance(document, list):
         if not document:
             return Decoded([], [Rejected(payload, "empty batch")])
         if len(document) > MAX_BATCH:
             return Decoded([], [Rejected(payload, f"batch of {len(document)} exceeds {MAX_BATCH}")])
-        return _decode_items(topic, document, payload, single=False)
+        return _decode_items(topic, document, payload)
     return Decoded([], [Rejected(payload, "payload must be a JSON object or array of objects")])
 
 
-def _decode_items(topic: Topic, items: list[Any], payload: bytes, single: bool) -> Decoded:
+def _decode_one(topic: Topic, item: dict[str, Any], payload: bytes) -> Decoded:
+    """The common case, one envelope per message: the batch loop's work without its setup."""
+    try:
+        event = event_adapter.validate_python(item)
+    except ValidationError as exc:
+        return Decoded([], [Rejected(payload, describe_validation_error(exc))])
+    if event.site != topic.site or event.gateway != topic.gateway:
+        return Decoded([], [Rejected(payload, _mismatch(event, topic))])
+    return Decoded([Accepted(event, orjson.dumps(item))], [])
+
+
+def _mismatch(event: Event, topic: Topic) -> str:
+    return (f"body site/gateway {event.site}/{event.gateway} does not match "
+            f"topic {topic.site}/{topic.gateway}")
+
+
+def _decode_items(topic: Topic, items: list[Any], payload: bytes) -> Decoded:
     accepted: list[Accepted] = []
     rejected: list[Rejected] = []
     validate = event_adapter.validate_python
-    where = (lambda _index: "") if single else (lambda index: f"batch item {index}: ")
 
     def refuse(index: int, item: Any, reason: str) -> None:
-        raw = payload if single else _item_json(item, payload)
-        rejected.append(Rejected(raw, where(index) + reason))
+        rejected.append(Rejected(_item_json(item, payload), f"batch item {index}: {reason}"))
 
     for index, item in enumerate(items):
         if type(item) is not dict:
@@ -126,10 +140,7 @@ def _decode_items(topic: Topic, items: list[Any], payload: bytes, single: bool) 
             refuse(index, item, describe_validation_error(exc))
             continue
         if event.site != topic.site or event.gateway != topic.gateway:
-            refuse(index, item, (
-                f"body site/gateway {event.site}/{event.gateway} does not match "
-                f"topic {topic.site}/{topic.gateway}"
-            ))
+            refuse(index, item, _mismatch(event, topic))
             continue
         accepted.append(Accepted(event, orjson.dumps(item)))
     return Decoded(accepted, rejected)

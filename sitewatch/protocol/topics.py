@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from sitewatch.protocol.errors import ProtocolError
@@ -64,22 +65,29 @@ class Topics:
 
     def parse(self, topic: str) -> Topic:
         """Parse a topic under this prefix, or raise ProtocolError saying why not."""
-        head = self.prefix + "/"
-        if not topic.startswith(head):
-            raise ProtocolError(f"topic {topic!r} is not under prefix {self.prefix!r}")
-        parts = topic[len(head) :].split("/")
-        if len(parts) < 3:
-            raise ProtocolError(f"topic {topic!r} lacks site, gateway and channel")
-        site, gateway, channel, *rest = parts
-        if not _NAME.match(site) or not _NAME.match(gateway):
-            raise ProtocolError(f"topic {topic!r} has an invalid site or gateway name")
-        if channel == "media":
-            if len(rest) != 1 or not _SHA256.match(rest[0]):
-                raise ProtocolError(f"media topic {topic!r} must end in a lower-case sha256")
-            return Topic(site, gateway, "media", rest[0])
-        if rest or channel not in CHANNELS:
-            raise ProtocolError(f"topic {topic!r} has unknown channel {channel!r}")
-        return Topic(site, gateway, channel)
+        # The hub parses every message's topic, and a gateway's topics repeat: remembered.
+        return _parse(self.prefix, topic)
+
+
+@lru_cache(maxsize=8192)
+def _parse(prefix: str, topic: str) -> Topic:
+    """`Topics.parse`; a refused topic raises and is not remembered."""
+    head = prefix + "/"
+    if not topic.startswith(head):
+        raise ProtocolError(f"topic {topic!r} is not under prefix {prefix!r}")
+    parts = topic[len(head) :].split("/")
+    if len(parts) < 3:
+        raise ProtocolError(f"topic {topic!r} lacks site, gateway and channel")
+    site, gateway, channel, *rest = parts
+    if not _NAME.match(site) or not _NAME.match(gateway):
+        raise ProtocolError(f"topic {topic!r} has an invalid site or gateway name")
+    if channel == "media":
+        if len(rest) != 1 or not _SHA256.match(rest[0]):
+            raise ProtocolError(f"media topic {topic!r} must end in a lower-case sha256")
+        return Topic(site, gateway, "media", rest[0])
+    if rest or channel not in CHANNELS:
+        raise ProtocolError(f"topic {topic!r} has unknown channel {channel!r}")
+    return Topic(site, gateway, channel)
 
 
 def _name(value: str) -> str:
