@@ -36,6 +36,8 @@ def _outside(hours: BusinessHours | None, ts: datetime) -> bool:
 class AfterHoursEvaluator(RuleEvaluator[AfterHoursRule]):
     """An entry outside business hours by a person without after-hours permission."""
 
+    kinds = frozenset({"access", "place_scan"})
+
     def on_event(self, event: Event, now: datetime) -> list[AlarmSignal]:
         """Signal an unpermitted after-hours entry, keyed by person."""
         subject = entry_subject(event)
@@ -65,6 +67,8 @@ class AfterHoursEvaluator(RuleEvaluator[AfterHoursRule]):
 
 class RedEnterpriseAfterHoursEvaluator(RuleEvaluator[RedEnterpriseAfterHoursRule]):
     """A person of an enterprise rated a listed colour, active after hours; keyed by enterprise."""
+
+    kinds = frozenset({"access", "place_scan"})
 
     def on_event(self, event: Event, now: datetime) -> list[AlarmSignal]:
         """Signal activity after hours by a person of a listed-colour enterprise."""

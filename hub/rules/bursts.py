@@ -15,6 +15,8 @@ from sitewatch.protocol import Access, Event, PlaceScan
 class DeniedBurstEvaluator(RuleEvaluator[DeniedBurstRule]):
     """Counts denials per door (device) or per person in a sliding window of event time."""
 
+    kinds = frozenset({"access", "place_scan"})
+
     def __init__(self, rule: DeniedBurstRule, context: RuleContext, limits: EngineLimits) -> None:
         super().__init__(rule, context, limits)
         self._windows: KeyedWindows[tuple[str, str], str] = KeyedWindows(

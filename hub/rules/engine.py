@@ -84,6 +84,7 @@ class RuleEngine:
         self._seen = SeenIds(limits.seen_ids)
         # Which evaluators watch a site, worked out once per site: asked for every event.
         self._scoped: dict[str, list[RuleEvaluator[Any]]] = {}
+        self._by_kind: dict[tuple[str, str], list[RuleEvaluator[Any]]] = {}
         self._max_sites = limits.max_keys
         self._max_event_age = max_event_age
         self.counters = EngineCounters()
@@ -103,7 +104,7 @@ class RuleEngine:
             if not self._seen.add(event.id):
                 self.counters.repeats += 1
                 continue
-            for evaluator in self._in_scope(event.site):
+            for evaluator in self._for_event(event.site, event.kind):
                 signals += evaluator.on_event(event, now)
         for status in statuses:
             for evaluator in self._in_scope(status.site):
@@ -122,6 +123,17 @@ class RuleEngine:
         for evaluator in self._evaluators:
             signals += evaluator.due(now)
         return signals
+
+    def _for_event(self, site: str, kind: str) -> list[RuleEvaluator[Any]]:
+        """The evaluators watching `site` that act on events of `kind` (worked out once)."""
+        found = self._by_kind.get((site, kind))
+        if found is None:
+            if len(self._by_kind) >= self._max_sites:
+                self._by_kind.clear()
+            found = self._by_kind[(site, kind)] = [
+                e for e in self._in_scope(site) if e.kinds is None or kind in e.kinds
+            ]
+        return found
 
     def _in_scope(self, site: str) -> list[RuleEvaluator[Any]]:
         scoped = self._scoped.get(site)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from hub.records import HealthRecord, StatusRecord
 from hub.rules.context import RuleContext
@@ -26,6 +26,10 @@ class EngineLimits:
 
 class RuleEvaluator(Generic[R]):
     """Runs one rule; subclasses override the hooks they need (each returns signals)."""
+
+    # The event kinds `on_event` can act on; None means any. The engine hands an event
+    # only to the evaluators that name its kind, sparing a call per event and rule.
+    kinds: ClassVar[frozenset[str] | None] = None
 
     def __init__(self, rule: R, context: RuleContext, limits: EngineLimits) -> None:
         self.rule = rule

@@ -21,6 +21,8 @@ from sitewatch.protocol import Access, Camera, Event, PlaceScan, Sensor
 class FeverEvaluator(RuleEvaluator[FeverRule]):
     """A place scan at or above the fever threshold, keyed by person."""
 
+    kinds = frozenset({"place_scan"})
+
     def on_event(self, event: Event, now: datetime) -> list[AlarmSignal]:
         """Signal a scan whose temperature reaches the threshold."""
         if not isinstance(event, PlaceScan) or event.temperature_c is None:
@@ -40,6 +42,8 @@ class FeverEvaluator(RuleEvaluator[FeverRule]):
 class HealthCodeEvaluator(RuleEvaluator[HealthCodeRule]):
     """A place scan showing a health code the rule lists, keyed by person."""
 
+    kinds = frozenset({"place_scan"})
+
     def on_event(self, event: Event, now: datetime) -> list[AlarmSignal]:
         """Signal a scan with a listed health code."""
         if not isinstance(event, PlaceScan) or event.health not in self.rule.colours:
@@ -54,6 +58,8 @@ class HealthCodeEvaluator(RuleEvaluator[HealthCodeRule]):
 
 class DoorResultEvaluator(RuleEvaluator[DoorForcedRule | DoorHeldOpenRule]):
     """An access event with result forced or held_open, keyed by door."""
+
+    kinds = frozenset({"access"})
 
     def on_event(self, event: Event, now: datetime) -> list[AlarmSignal]:
         """Signal the door's forced or held-open result."""
@@ -72,6 +78,8 @@ class DoorResultEvaluator(RuleEvaluator[DoorForcedRule | DoorHeldOpenRule]):
 class CameraTamperEvaluator(RuleEvaluator[CameraTamperRule]):
     """A camera's tamper detection, keyed by camera."""
 
+    kinds = frozenset({"camera"})
+
     def on_event(self, event: Event, now: datetime) -> list[AlarmSignal]:
         """Signal a tamper event scored at least `min_score`."""
         if not isinstance(event, Camera) or event.type != "tamper":
@@ -85,6 +93,8 @@ class CameraTamperEvaluator(RuleEvaluator[CameraTamperRule]):
 
 class CrowdCameraEvaluator(RuleEvaluator[CrowdingRule]):
     """A camera's crowd detection of at least `min_count` persons, keyed by camera."""
+
+    kinds = frozenset({"camera"})
 
     def on_event(self, event: Event, now: datetime) -> list[AlarmSignal]:
         """Signal a large enough crowd."""
@@ -101,6 +111,8 @@ class CrowdCameraEvaluator(RuleEvaluator[CrowdingRule]):
 
 class SensorAlarmEvaluator(RuleEvaluator[SensorAlarmRule]):
     """A sensor event with alarm=true, keyed by sensor and metric; severity per metric."""
+
+    kinds = frozenset({"sensor"})
 
     def on_event(self, event: Event, now: datetime) -> list[AlarmSignal]:
         """Signal a sensor alarm on a watched metric."""

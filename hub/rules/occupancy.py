@@ -27,6 +27,8 @@ class _Occupancy:
 class OccupancyEvaluator(RuleEvaluator[CrowdingRule]):
     """Counts granted ins and outs per building; signals once each time it goes over."""
 
+    kinds = frozenset({"access"})
+
     def __init__(self, rule: CrowdingRule, context: RuleContext, limits: EngineLimits) -> None:
         super().__init__(rule, context, limits)
         self._buildings: BoundedDict[tuple[str, str], _Occupancy] = BoundedDict(limits.max_keys)
