@@ -1,63 +1,59 @@
 """`sitewatch simulate`: many simulated gateways in one process, against a real broker.
 
-Each simulated gateway is a real agent (outbox, delivery, status, health) whose source
-plays one of the demo park's gateways at a fixed rate, under its own gateway id.
+Each simulated gateway is a real agent identity (its own MQTT connection, outbox, `seq`,
+retained status and last will) playing the demo park's traffic mix; all of them share
+one event loop in one thread (edge_agent/simulation/fleet.py).
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
-import time
 from pathlib import Path
 
 from rich.console import Console
 
-from edge_agent.bootstrap import build_agent
-from edge_agent.settings import load_settings
-from edge_agent.simulation import load_registry
+from edge_agent.simulation.fleet import Fleet, FleetSettings, FleetStats
 
 
 def run_simulation(
     broker: str, *, gateways: int, rate: float, duration: float, data_dir: Path,
-    site_key: str = "demo-site-key-not-for-production-use",
-) -> None:
-    """Run `gateways` agents at `rate` events/s each until `duration` passes or Ctrl-C."""
+    tick: float = 1.0, batch_threshold: int = 1, report_every: float = 5.0, seed: int = 1,
+) -> FleetStats:
+    """Run `gateways` gateways at `rate` events/s together until `duration` passes or Ctrl-C."""
     host, _, port = broker.rpartition(":")
     console = Console()
-    registry = load_registry(None)
-    played = [g.id for g in registry.gateways]
-    data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    settings = FleetSettings(
+        broker_host=host or "127.0.0.1", broker_port=int(port), gateways=gateways,
+        total_rate=rate, data_dir=data_dir, tick_s=tick, batch_threshold=batch_threshold,
+        seed=seed,
+    )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    threads = []
-    agents = []
-    for i in range(gateways):
-        gateway = f"sim-{i:03d}"
-        settings = load_settings(
-            None,
-            environment="development",
-            site=registry.site.id,
-            gateway=gateway,
-            site_key=site_key,
-            broker={"host": host or "127.0.0.1", "port": int(port)},
-            outbox={"path": str(data_dir / f"outbox-{gateway}.db")},
-            sources=[{"type": "simulator", "rate": rate, "seed": i,
-                      "plays": played[i % len(played)]}],
+    console.print(
+        f"{gateways} simulated gateways, {rate:g} events/s together "
+        f"({settings.rate_per_gateway:g} each) → {broker}"
+    )
+    last = FleetStats(0.0, 0, 0, 0, 0, 0, gateways)
+
+    def report(stats: FleetStats) -> None:
+        nonlocal last
+        rate_now = (stats.emitted - last.emitted) / max(stats.elapsed_s - last.elapsed_s, 1e-3)
+        last = stats
+        console.print(
+            f"  {stats.elapsed_s:6.0f}s  {rate_now:8,.0f} events/s  emitted {stats.emitted:,}  "
+            f"outbox backlog {stats.outbox_depth:,}  in flight {stats.inflight:,}  "
+            f"connected {stats.connected}/{stats.gateways}"
+            + (f"  refused {stats.refused:,}" if stats.refused else ""),
+            soft_wrap=True,
         )
-        agent = build_agent(settings)
-        thread = threading.Thread(target=agent.run, args=(stop,), name=f"agent-{gateway}")
-        thread.start()
-        agents.append(agent)
-        threads.append(thread)
-    console.print(f"{gateways} simulated gateways at {rate:g} events/s each → {broker}")
-    started = time.monotonic()
-    while not stop.wait(5.0):
-        depth = sum(a.health().outbox_depth for a in agents)
-        console.print(f"  {time.monotonic() - started:6.0f}s  outbox backlog {depth:,}")
-        if duration and time.monotonic() - started >= duration:
-            stop.set()
-    for thread in threads:
-        thread.join(timeout=15)
-    console.print("stopped")
+
+    final = Fleet(settings).run(stop, report, report_every, duration)
+    console.print(
+        f"stopped: {final.emitted:,} events emitted, {final.outbox_depth:,} left in the "
+        f"outboxes for next time"
+    )
+    return final
