@@ -102,6 +102,16 @@ class HubProcess:
         times = psutil.Process(self.pid).cpu_times()
         return float(times.user + times.system)
 
+    def pause(self) -> None:
+        """SIGSTOP: frozen, connection open; the broker queues for it meanwhile."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after `pause`."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL: a crash, no clean disconnect (the broker keeps its session)."""
         self._signal(signal.SIGKILL)
