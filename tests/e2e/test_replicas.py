@@ -1,12 +1,13 @@
 """Two hub replicas in one MQTT shared-subscription group, on one PostgreSQL ledger.
 
 Each replica is its own process (`sitewatch hub`) with its own client id and the same
-`broker.share_group`. Simulated gateways stream 20,000 events; one replica is SIGKILLed
-mid-run. Mosquitto 2.0 keeps a killed member's persistent session in the group: what it
-had in flight, and its round-robin share of what is published while it is away, wait
-in that session. The other replica carries on with its own share; once the killed one
-is restarted with its client id (as a supervisor does) the rest arrives. In the end
-every event is in the ledger exactly once.
+`broker.share_group`. Simulated gateways stream about 20,000 events; one replica is
+SIGKILLed mid-run. Mosquitto 2.0 keeps a killed member's persistent session in the
+group: what it had in flight, and its round-robin share of what is published while it
+is away, wait in that session. The other replica carries on with its own share; once
+the killed one is restarted with its client id (as a supervisor does) the rest arrives.
+In the end every event is in the ledger exactly once. The last test pins that broker
+behaviour with bare clients, including what happens when the session expires first.
 """
 
 from __future__ import annotations
@@ -14,8 +15,14 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import paho.mqtt.client as paho
+import pytest
 import sqlalchemy as sa
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from edge_agent.simulation.fleet import Fleet, FleetSettings, FleetStats
 from tests.support.hub_process import HubProcess
@@ -112,3 +119,73 @@ def test_two_replicas_store_every_event_once_and_survive_a_kill(
             runner.join(30)
         for replica in replicas:
             replica.stop()
+
+
+class Member:
+    """A bare member of a shared group (QoS 1, persistent session) recording payloads."""
+
+    def __init__(self, port: int, client_id: str, expiry_s: int, ack: bool = True) -> None:
+        self.got: list[int] = []
+        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                                   protocol=paho.MQTTv5, manual_ack=not ack)
+        subscribed = threading.Event()
+        self._client.on_connect = lambda c, *_: c.subscribe("$share/g/t/#", qos=1)
+        self._client.on_subscribe = lambda *_: subscribed.set()
+        self._client.on_message = lambda c, u, m: self.got.append(int(m.payload))
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = expiry_s
+        self._client.connect("127.0.0.1", port, clean_start=False, properties=properties)
+        self._client.loop_start()
+        assert subscribed.wait(5)
+
+    def crash(self) -> None:
+        """Drop the connection without DISCONNECT, as a SIGKILLed process does."""
+        sock: Any = self._client.socket()
+        sock.shutdown(2)
+        self._client.loop_stop()
+
+    def leave(self) -> None:
+        """Disconnect cleanly."""
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+def publish(port: int, numbers: range) -> None:
+    """QoS 1 messages carrying `numbers`, each acknowledged by the broker."""
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id="", protocol=paho.MQTTv5)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    for info in [client.publish("t/x", str(n), qos=1) for n in numbers]:
+        info.wait_for_publish(5)
+    client.disconnect()
+    client.loop_stop()
+
+
+@pytest.mark.parametrize("returns_in_time", [True, False])
+def test_mosquitto_keeps_a_dead_members_share_in_its_session_until_it_expires(
+    mosquitto: MosquittoServer, returns_in_time: bool
+) -> None:
+    # What docs/SCALE_OUT.md tells operators, pinned on the broker the project ships with.
+    expiry = 3600 if returns_in_time else 1
+    alive = Member(mosquitto.port, "alive", 3600)
+    dying = Member(mosquitto.port, "dying", expiry, ack=False)  # holds what it gets unacked
+    publish(mosquitto.port, range(100))
+    time.sleep(0.5)
+    assert len(dying.got) == 50  # round robin: its half, in flight
+    dying.crash()
+    publish(mosquitto.port, range(100, 200))
+    time.sleep(0.5)
+    # The survivor got only its own share: neither the dead member's in-flight messages
+    # nor its half of what came after.
+    assert len(alive.got) == 100 and set(alive.got).isdisjoint(dying.got)
+    if not returns_in_time:
+        time.sleep(expiry + 2.5)  # the session expires
+    back = Member(mosquitto.port, "dying", 3600)
+    time.sleep(1.0)
+    arrived = set(alive.got) | set(back.got)
+    if returns_in_time:
+        assert arrived == set(range(200)) and len(back.got) == 100
+    else:
+        assert back.got == [] and len(arrived) == 100  # its 100 went with its session
+    alive.leave()
+    back.leave()
