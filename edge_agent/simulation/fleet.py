@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -129,7 +129,11 @@ class SimulatedGateway:
         while len(self._pending) < due:
             self._pending.append(next(self._drafts))
         stamp = datetime.now(UTC)  # the event happens now: its ts is when it is appended
-        group = [replace(d, ts=stamp) for d in self._pending[:due]]
+        group = [
+            Draft(kind=d.kind, device=d.device, ts=stamp, fields=d.fields, media=d.media,
+                  priority=d.priority)
+            for d in self._pending[:due]
+        ]
         try:
             self.agent.append(group)
         except OutboxFull:
