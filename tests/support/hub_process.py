@@ -1,7 +1,10 @@
 """A hub as its own process (`sitewatch hub`), as replicas run in production: killable.
 
 Settings go in through the environment (`SITEWATCH_HUB_…`), exactly as an operator sets
-them; the API listens on a port chosen here so readiness and /metrics can be read.
+them; the API listens on a port chosen here so readiness and /metrics can be read. The
+hub runs in a process group of its own (it has a child: the MQTT receiver), so a kill
+or a pause reaches all of it, as a supervisor's kill of a unit or container does, and
+memory and CPU are counted for the whole group.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ class HubProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sitewatch.cli", "hub"], env=self.env,
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -93,28 +96,50 @@ class HubProcess:
         """New events this process has stored since it started."""
         return int(self.metrics().get("sitewatch_ingest_events_stored_total", 0))
 
+    def _processes(self) -> list[psutil.Process]:
+        main = psutil.Process(self.pid)
+        return [main, *main.children(recursive=True)]
+
     def rss(self) -> int:
-        """Resident memory of the hub process, bytes."""
-        return int(psutil.Process(self.pid).memory_info().rss)
+        """Resident memory of the hub and its children, bytes."""
+        total = 0
+        for process in self._processes():
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time used so far."""
-        times = psutil.Process(self.pid).cpu_times()
-        return float(times.user + times.system)
+        """User + system CPU time of the hub and its children so far."""
+        total = 0.0
+        for process in self._processes():
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
 
     def pause(self) -> None:
-        """SIGSTOP: frozen, connection open; the broker queues for it meanwhile."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
+        """SIGSTOP to the whole group: frozen, connection open; the broker queues for it."""
+        self._signal_group(signal.SIGSTOP)
 
     def resume(self) -> None:
-        """SIGCONT after `pause`."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
+        """SIGCONT after `pause` (harmless when not paused or not running)."""
+        self._signal_group(signal.SIGCONT)
+
+    def _signal_group(self, sig: int) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
 
     def kill(self) -> None:
-        """SIGKILL: a crash, no clean disconnect (the broker keeps its session)."""
-        self._signal(signal.SIGKILL)
+        """SIGKILL to the whole group: a crash, no clean disconnect (the broker keeps its
+        session)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+        self.process = None
 
     def stop(self) -> None:
         """SIGTERM: the hub finishes what it holds and disconnects."""
@@ -126,6 +151,6 @@ class HubProcess:
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
