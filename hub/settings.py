@@ -69,7 +69,12 @@ class IngestSettings(_Section):
         1024 * 1024, ge=0, description="payload bytes kept per dead letter (size and hash always)"
     )
     batch_max_messages: int = Field(
-        2000, ge=1, description="most messages committed together in one ledger transaction"
+        2000, ge=1,
+        description=(
+            "most messages committed together in one ledger transaction; never more than "
+            "an eighth of broker.receive_maximum, so the broker keeps sending while the "
+            "ledger writes"
+        ),
     )
     batch_max_events: int = Field(
         5000,
