@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from hub.bootstrap import commit_group_cap
 from hub.settings import load_hub_settings
+from tests.support.auth import TEST_AUTH
 
 
 def cap(receive_maximum: int, batch_max_messages: int = 2000) -> int:
     """The cap for these settings."""
     settings = load_hub_settings(
         None, broker={"receive_maximum": receive_maximum},
-        ingest={"batch_max_messages": batch_max_messages},
+        ingest={"batch_max_messages": batch_max_messages}, auth=TEST_AUTH,
     )
     return commit_group_cap(settings)
 
