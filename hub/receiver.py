@@ -186,75 +186,94 @@ def run_receiver(
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the hub's to handle
-    outbox = _Outbox(pipe)
-    subscriber = PahoSubscriber(settings, filters, on_connection=outbox.connection)
-    subscriber.start(outbox.add)
-    sender = threading.Thread(target=outbox.run, name="receiver-send", daemon=True)
-    sender.start()
+    relay = _Relay(pipe)
+    subscriber = PahoSubscriber(settings, filters, on_connection=relay.connection)
+    relay.ack = subscriber.ack_token
+    subscriber.start(relay.add)
     try:
-        while True:
-            kind, *rest = pipe.recv()
-            if kind == "ack":
-                for token in rest[0]:
-                    subscriber.ack_token(token, 1)
-            elif kind == "stop":
-                break
-    except (EOFError, OSError):
-        pass  # the hub is gone: nothing more will be acknowledged
+        relay.run()
     finally:
-        outbox.close()
         with contextlib.suppress(Exception):
             subscriber.stop()
         with contextlib.suppress(Exception):
             pipe.send(("stopped", None))
 
 
-class _Outbox:
-    """The child's messages and connection changes, gathered and sent to the hub in bulk."""
+class _Relay:
+    """The child's side of the pipe: messages out in bulk, acknowledgements in.
+
+    Under load the work happens on paho's own thread, at most once a millisecond, right
+    after a message is handed over: no other thread then competes with paho for the
+    child's GIL, and a PUBACK sent from there does not have to wake paho's loop. When
+    messages stop coming, the child's main thread does the same work every few
+    milliseconds (the last messages of a burst, their acks, the hub's stop).
+    """
 
     def __init__(self, pipe: Connection) -> None:
         self._pipe = pipe
+        self.ack: Callable[[int, int], None] = lambda _token, _qos: None
+        # One pump at a time; paho's thread skips its turn rather than wait for the other.
         self._lock = threading.Lock()
-        # deque: paho's thread appends while the sender pops, without a lock between them.
+        # deque: paho's thread appends while a pump pops, without a lock between them.
         self._messages: deque[tuple[str, bytes, int, bool, int]] = deque()
-        self._closed = threading.Event()
+        self._next_pump = 0.0
+        self._stopped = threading.Event()
 
     def add(self, message: ReceivedMessage) -> None:
-        """Called on paho's thread: keep it, nothing more."""
+        """Called on paho's thread for each message."""
         self._messages.append(
             (message.topic, message.payload, message.qos, message.retain, message.token)
         )
+        if time.monotonic() >= self._next_pump:
+            self._pump()
 
     def connection(self, up: bool) -> None:
         """Called on paho's thread when the connection comes up or goes down."""
         with self._lock:
-            self._flush_locked()  # what arrived before a change goes first
+            self._flush()  # what arrived before a change goes first
             self._send(("connected", up))
 
     def run(self) -> None:
-        """Send what has gathered every millisecond until closed."""
-        while not self._closed.wait(_FLUSH_S):
-            self._flush()
+        """Pump whenever paho's thread has not lately, until the hub says stop or is gone."""
+        while not self._stopped.wait(_FLUSH_S * 2):
+            if time.monotonic() >= self._next_pump:
+                self._pump()
 
-    def close(self) -> None:
-        """Stop sending."""
-        self._closed.set()
+    def _pump(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._next_pump = time.monotonic() + _FLUSH_S
+            self._flush()
+            self._take_orders()
+        finally:
+            self._lock.release()
 
     def _flush(self) -> None:
-        with self._lock:
-            self._flush_locked()
-
-    def _flush_locked(self) -> None:
         messages = self._messages
         count = len(messages)
         if count:
             self._send(("messages", [messages.popleft() for _ in range(count)]))
 
+    def _take_orders(self) -> None:
+        pipe = self._pipe
+        try:
+            while pipe.poll(0):
+                kind, *rest = pipe.recv()
+                if kind == "ack":
+                    for token in rest[0]:
+                        self.ack(token, 1)
+                elif kind == "stop":
+                    self._stopped.set()
+                    return
+        except (EOFError, OSError):
+            self._stopped.set()  # the hub is gone: nothing more will be acknowledged
+
     def _send(self, item: tuple[str, Any]) -> None:
         try:
             self._pipe.send(item)
         except (OSError, ValueError):
-            self._closed.set()
+            self._stopped.set()
 
 
 def _die_with_parent() -> None:
