@@ -133,9 +133,8 @@ class Hub:
 def _tune_interpreter(ingest: IngestSettings) -> None:
     """Process-wide interpreter settings for ingest, applied once here and nowhere else."""
     if ingest.switch_interval_s is not None:
-        # Each time SQLite hands the GIL back, the writer waits up to one switch interval
-        # for the decoder to let go of it; 5 ms, times ~15 statements per commit, made the
-        # writer the bottleneck of batched ingest.
+        # Shorter intervals let the ledger writer take the GIL back sooner after SQLite
+        # releases it, at the price of more switching between the hub's threads.
         sys.setswitchinterval(ingest.switch_interval_s)
     if ingest.gc_threshold is not None:
         # What exists after start-up is long-lived, so the collector can skip it (freeze);

@@ -106,13 +106,14 @@ class IngestSettings(_Section):
         ),
     )
     switch_interval_s: float | None = Field(
-        0.0005,
+        None,
         gt=0,
         le=0.1,
         description=(
             "Python's thread switch interval for the whole hub process (sys.setswitchinterval),"
-            " set when ingest starts; shorter lets the ledger writer take the GIL back sooner"
-            " after SQLite releases it; null keeps Python's default of 5 ms"
+            " set when ingest starts; null keeps Python's default of 5 ms. 0.0005 helped while"
+            " paho ran in the hub's process; with the receiver in its own process the default"
+            " ingests faster (docs/PERFORMANCE.md)"
         ),
     )
 
