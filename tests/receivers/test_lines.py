@@ -114,8 +114,10 @@ def test_a_pseudo_terminal_is_read_raw_and_reopened_after_unplugging(tmp_path: P
     sink = RecordingSink()
     source = scanner(str(by_id), baud=9600)
     with running(source, sink):
-        assert eventually(lambda: not termios.tcgetattr(slave)[3] & termios.ECHO)
+        # Raw mode and the line speed are two tcsetattr calls: wait for the second.
+        assert eventually(lambda: termios.tcgetattr(slave)[4] == termios.B9600)
         attributes = termios.tcgetattr(slave)
+        assert not attributes[3] & termios.ECHO
         assert attributes[4] == attributes[5] == termios.B9600
         assert not attributes[3] & termios.ICANON
         os.write(master, b"CODE-1\r")
