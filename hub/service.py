@@ -1,6 +1,7 @@
 """The ingest worker: decode MQTT messages, commit them to the ledger, then acknowledge them.
 
-paho's thread only enqueues. Two stages follow, so that decoding the next messages
+The subscription's thread (the receiver process's pipe reader, or paho's own thread with
+`ingest.receiver: thread`) only enqueues. Two stages follow, so that decoding the next messages
 (Python, holding the GIL) overlaps the ledger's write of the previous ones (much of it
 in SQLite or on the network, which run without the GIL):
   decoder: routes what has queued up into a prepared group and hands it over;
@@ -150,11 +151,11 @@ class IngestService:
         self._clock = clock
         self._inbox: queue.SimpleQueue[ReceivedMessage] = queue.SimpleQueue()
         self._handoff = Handoff(batch_max_messages, batch_max_events)
-        self._received = 0  # written by paho's thread only
+        self._received = 0  # written by the subscription's thread only
         self.counters = IngestCounters()
 
     def deliver(self, message: ReceivedMessage) -> None:
-        """Called on paho's thread: hand the message over, nothing more."""
+        """Called on the subscription's thread: hand the message over, nothing more."""
         self._received += 1
         self._inbox.put(message)
 
@@ -195,8 +196,7 @@ class IngestService:
         if linger:
             # Linger for more, as a commit costs about the same for 1 message or 100. By
             # sleeping, then draining: waiting on the inbox would wake this thread for
-            # every message, each time taking the GIL from paho's network thread, which
-            # is what limits ingest of single-event messages.
+            # every message, each time taking the GIL from the thread delivering them.
             time.sleep(self._linger_s)
         group = PreparedGroup()
         received_at = self._clock()
