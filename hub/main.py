@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 from hub.bootstrap import build_hub
+from hub.memory import pin_mmap_threshold
 from hub.settings import load_hub_settings
 
 
@@ -15,6 +16,7 @@ def run_hub(config: Path | None = None, serve_api: bool = True) -> None:
     """Start the hub from a settings file (and the environment); block until signalled."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_hub_settings(config)
+    pin_mmap_threshold()  # before the hub allocates: flat RSS over days (hub/memory.py)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

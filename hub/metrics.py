@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from hub.alarms.lifecycle import ALARM_STATES
+from hub.ledger import sqlite_memory
 from hub.rules.signals import SEVERITIES
 
 if TYPE_CHECKING:
@@ -94,6 +95,11 @@ class HubCollector:
                            live.dropped_total)
             yield _counter("sitewatch_live_sent", "items sent on live streams", live.sent_total)
         yield from _queried(self._gateways)
+        if state.ledger.backend == "sqlite":
+            used = sqlite_memory.memory_used()
+            if used is not None:
+                yield _gauge("sitewatch_ledger_sqlite_memory_bytes",
+                             "SQLite's heap in the hub process (page caches and all)", used)
 
     def _unresolved_alarms(self) -> Metric:
         assert self._state.alarms is not None

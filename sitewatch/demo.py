@@ -28,6 +28,7 @@ from edge_agent.bootstrap import build_agent
 from edge_agent.settings import load_settings
 from edge_agent.simulation import load_registry
 from hub.bootstrap import Hub, build_hub
+from hub.memory import pin_mmap_threshold
 from hub.registry import RegistryImport, open_and_import
 from hub.settings import load_hub_settings
 from sitewatch.brokers import LocalBroker, start_local_broker
@@ -106,6 +107,7 @@ def _start_hub(data_dir: Path, broker: LocalBroker, port: int, stop: threading.E
         auth={"environment": "development"},
         site_keys={load_registry(None).site.id: DEMO_SITE_KEY},
     )
+    pin_mmap_threshold()  # as `sitewatch hub` does (hub/memory.py)
     hub = build_hub(settings)
     hub.start(stop)
     return hub

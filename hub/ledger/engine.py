@@ -14,6 +14,9 @@ from sqlalchemy.engine import URL, Engine, make_url
 # its transaction with BEGIN IMMEDIATE so writers queue on busy_timeout up front.
 WRITE_OPTION = "ledger_write"
 
+# Room for the writer's 64 MiB page cache and the readers' working sets.
+SQLITE_SOFT_HEAP_LIMIT_BYTES = 128 * 2**20
+
 _SQLITE_PRAGMAS = (
     "busy_timeout=10000",  # first: switching to WAL waits for other connections too
     "journal_mode=WAL",
@@ -24,6 +27,11 @@ _SQLITE_PRAGMAS = (
     # (tests/perf/ledger_insert.py).
     "cache_size=-65536",
     "wal_autocheckpoint=10000",
+    # Process-wide: the pool's connections (ingest's writer, the API's readers) each grow a
+    # cache as they warm up, which climbed a soak's hub RSS by ~120 MB and on. Past this
+    # limit every cache recycles its own least-recently-used pages instead of growing, so
+    # SQLite's heap stays near it (`sitewatch_ledger_sqlite_memory_bytes` shows it).
+    f"soft_heap_limit={SQLITE_SOFT_HEAP_LIMIT_BYTES}",
 )
 
 

@@ -40,6 +40,11 @@ class Ledger:
         """A ledger on `url` (sqlite:///path or postgresql+psycopg://…); connects lazily."""
         return cls(create_ledger_engine(url), max_dead_letter_bytes=max_dead_letter_bytes)
 
+    @property
+    def backend(self) -> str:
+        """The database it is on: "sqlite" or "postgresql"."""
+        return str(self._engine.dialect.name)
+
     def migrate(self) -> None:
         """Bring the schema to the newest revision; idempotent, safe at every start."""
         upgrade_to_head(self._engine)

@@ -73,6 +73,8 @@ def test_metrics_carry_ingest_live_alarm_and_gateway_figures(
     assert samples[("sitewatch_alarms_unresolved", (("severity", "high"), ("state", "open")))] == 1
     assert samples[("sitewatch_alarms_unresolved", (("severity", "low"), ("state", "open")))] == 0
     assert samples[("sitewatch_alarms_engine_failures_total", ())] == 0
+    # The hub is on SQLite: its heap is shown, and under the limit the engine sets (+10%).
+    assert 0 < samples[("sitewatch_ledger_sqlite_memory_bytes", ())] < 1.1 * 128 * 2**20
     # Nothing in a label names a site, a gateway or a person.
     assert not any(SITE in value or GATEWAY in value
                    for _name, labels in samples for _key, value in labels)

@@ -139,7 +139,10 @@ class Row:
     """One sample."""
 
     t_s: float
-    hub_rss_mb: float
+    hub_rss_mb: float  # the hub and its children (the MQTT receiver, the forkserver)
+    hub_main_rss_mb: float  # the hub's own process
+    sqlite_connections: int  # the hub's open connections to a SQLite ledger
+    sqlite_heap_mb: float  # SQLite's heap in the hub's process (0 on PostgreSQL)
     hub_cpu_pct: float
     fleet_cpu_pct: float
     ledger_cpu_pct: float  # PostgreSQL's processes (0 with SQLite: it is in the hub's)
@@ -232,10 +235,15 @@ def soak(args: argparse.Namespace, hub: HubProcess, reports: Queue[Any], live: L
         stats = FleetStats(**report)
         now = time.monotonic()
         latencies = live.take_interval()
-        stored = hub.events_stored()
+        metrics = hub.metrics()
+        stored = int(metrics.get("sitewatch_ingest_events_stored_total", 0))
         rows.append(Row(
             t_s=round(now - started, 1),
             hub_rss_mb=round(hub.rss() / 2**20, 1),
+            hub_main_rss_mb=round(hub.main_rss() / 2**20, 1),
+            sqlite_connections=hub.open_database_files("ledger.db"),
+            sqlite_heap_mb=round(
+                metrics.get("sitewatch_ledger_sqlite_memory_bytes", 0) / 2**20, 1),
             hub_cpu_pct=hub_cpu.percent(), fleet_cpu_pct=fleet_cpu.percent(),
             ledger_cpu_pct=ledger_cpu.percent(),
             emitted=stats.emitted, stored=stored, hub_lag=stats.emitted - stored,

@@ -96,6 +96,19 @@ class HubProcess:
         """New events this process has stored since it started."""
         return int(self.metrics().get("sitewatch_ingest_events_stored_total", 0))
 
+    def main_rss(self) -> int:
+        """Resident memory of the hub's own process (not its children), bytes."""
+        return int(psutil.Process(self.pid).memory_info().rss)
+
+    def open_database_files(self, name: str) -> int:
+        """How many descriptors the hub's own process holds on files called `name`: one per
+        open SQLite connection to a ledger file of that name."""
+        try:
+            files = psutil.Process(self.pid).open_files()
+        except psutil.Error:
+            return 0
+        return sum(1 for f in files if Path(f.path).name == name)
+
     def _processes(self) -> list[psutil.Process]:
         main = psutil.Process(self.pid)
         return [main, *main.children(recursive=True)]
