@@ -13,9 +13,13 @@ one pipe:
                 ("stop",)
 
 The guarantees do not change: the child sends a PUBACK only when the hub says so, which
-is after the commit. If the child dies, the hub starts another; a token from a dead
-child's connection is never sent to the new one (the child's number is part of the
-token), and the broker redelivers what that connection had not acknowledged.
+is after the commit. The broker's window (`receive_maximum`) bounds how many messages the
+hub holds unacknowledged; the child bounds their bytes (`receive_maximum_bytes`): past
+it, paho's thread waits for acknowledgements before it reads on, so the broker's sending
+stops at TCP's window rather than in the hub's memory. If the child dies, the hub starts
+another; a token from a dead child's connection is never sent to the new one (the
+child's number is part of the token), and the broker redelivers what that connection had
+not acknowledged.
 """
 
 from __future__ import annotations
@@ -186,7 +190,9 @@ def run_receiver(
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the hub's to handle
-    relay = _Relay(pipe)
+    # Wait for acks a third of a keepalive at most before reading on, so paho's thread
+    # still sends its PINGREQs while a long commit (a database away) holds the acks back.
+    relay = _Relay(pipe, settings.receive_maximum_bytes, settings.keepalive_s / 3)
     subscriber = PahoSubscriber(settings, filters, on_connection=relay.connection)
     relay.ack = subscriber.ack_token
     subscriber.start(relay.add)
@@ -209,9 +215,17 @@ class _Relay:
     milliseconds (the last messages of a burst, their acks, the hub's stop).
     """
 
-    def __init__(self, pipe: Connection) -> None:
+    def __init__(
+        self, pipe: Connection, max_held_bytes: int = 2**62, max_wait_s: float = 10.0
+    ) -> None:
         self._pipe = pipe
         self.ack: Callable[[int, int], None] = lambda _token, _qos: None
+        # Bytes of QoS 1 payloads sent to the hub and not yet acknowledged, by token;
+        # written under the lock only (flush adds, taking the hub's acks removes).
+        self._held: dict[int, int] = {}
+        self.held_bytes = 0
+        self._max_held_bytes = max_held_bytes
+        self._max_wait_s = max_wait_s
         # One pump at a time; paho's thread skips its turn rather than wait for the other.
         self._lock = threading.Lock()
         # deque: paho's thread appends while a pump pops, without a lock between them.
@@ -226,11 +240,28 @@ class _Relay:
         )
         if time.monotonic() >= self._next_pump:
             self._pump()
+        if self.held_bytes > self._max_held_bytes:
+            self._wait_for_acks()
+
+    def _wait_for_acks(self) -> None:
+        """Hold paho's thread (so it reads no more) until the hub's acks bring the held
+        bytes under the limit, the hub stops, or `max_wait_s` passes."""
+        deadline = time.monotonic() + self._max_wait_s
+        while (self.held_bytes > self._max_held_bytes and not self._stopped.is_set()
+               and time.monotonic() < deadline):
+            with self._lock:
+                self._flush()
+                self._take_orders()
+            if self.held_bytes > self._max_held_bytes:
+                self._pipe.poll(_FLUSH_S * 5)  # wake on the hub's next message
 
     def connection(self, up: bool) -> None:
         """Called on paho's thread when the connection comes up or goes down."""
         with self._lock:
             self._flush()  # what arrived before a change goes first
+            # The broker redelivers what the old connection held: nothing is held now.
+            self._held.clear()
+            self.held_bytes = 0
             self._send(("connected", up))
 
     def run(self) -> None:
@@ -253,7 +284,13 @@ class _Relay:
         messages = self._messages
         count = len(messages)
         if count:
-            self._send(("messages", [messages.popleft() for _ in range(count)]))
+            batch = [messages.popleft() for _ in range(count)]
+            held = self._held
+            for _topic, payload, qos, _retain, token in batch:
+                if qos > 0:
+                    held[token] = len(payload)
+                    self.held_bytes += len(payload)
+            self._send(("messages", batch))
 
     def _take_orders(self) -> None:
         pipe = self._pipe
@@ -261,7 +298,9 @@ class _Relay:
             while pipe.poll(0):
                 kind, *rest = pipe.recv()
                 if kind == "ack":
+                    held = self._held
                     for token in rest[0]:
+                        self.held_bytes -= held.pop(token, 0)
                         self.ack(token, 1)
                 elif kind == "stop":
                     self._stopped.set()

@@ -45,10 +45,24 @@ class BrokerSettings(_Section):
         description="how long the broker keeps the hub's session and queue while it is away",
     )
     receive_maximum: int = Field(
-        2000,
+        10000,
         ge=1,
         le=65535,
-        description="QoS 1 messages the broker may have in flight to the hub (unacknowledged)",
+        description=(
+            "QoS 1 messages the broker may have in flight to the hub (unacknowledged); the "
+            "hub acknowledges after each commit, so this window over the commit latency "
+            "bounds ingest"
+        ),
+    )
+    receive_maximum_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024 * 1024,
+        description=(
+            "payload bytes the hub holds received and not yet acknowledged before it stops "
+            "reading from the broker (TCP back-pressure): receive_maximum's counterpart in "
+            "bytes, so 10,000 batch messages cannot fill the hub's memory (ingest.receiver: "
+            "process, the default)"
+        ),
     )
     keepalive_s: int = Field(30, ge=5, description="MQTT keepalive")
     mqtt_version: Literal["5", "3.1.1"] = Field(

@@ -30,12 +30,13 @@ from rich.table import Table
 from edge_agent.outbox import Stamp, envelope_bytes
 from edge_agent.simulation import TrafficModel, load_registry
 from hub.bootstrap import build_hub
-from hub.settings import load_hub_settings
+from hub.settings import BrokerSettings, load_hub_settings
 from sitewatch.bench.mqtt_baseline import BareSubscriber, publish_all
 from sitewatch.brokers import MosquittoProcess
 
 SITE_KEY = b"bench-site-key-0123456789abcdef"
-RECEIVE_MAXIMUM = 2000
+# The hub's default window, for the hub and the bare subscriber alike.
+RECEIVE_MAXIMUM = BrokerSettings().receive_maximum
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _hub_drain(
         ledger_url=f"sqlite:///{workdir / 'ledger.db'}",
         media_dir=str(workdir / "media"),
         broker={"port": port, "client_id": f"bench-hub-{workdir.name}",
-                "receive_maximum": RECEIVE_MAXIMUM},
+                "receive_maximum": RECEIVE_MAXIMUM},  # the default, said out loud
         ingest={"receiver": receiver},
         auth={"environment": "development"},  # the API is not served; no secret to guard
     )

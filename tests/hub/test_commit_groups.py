@@ -17,8 +17,10 @@ def cap(receive_maximum: int, batch_max_messages: int = 2000) -> int:
 
 
 def test_a_commit_holds_an_eighth_of_the_window_so_the_broker_keeps_sending() -> None:
-    """With the default window of 2000 in flight, commits of at most 250 messages."""
+    """With a window of 2000 in flight, commits of at most 250 messages; with the default
+    of 10,000, of at most 1,250."""
     assert cap(2000) == 250
+    assert commit_group_cap(load_hub_settings(None, auth=TEST_AUTH)) == 1250
 
 
 def test_a_smaller_configured_batch_is_kept() -> None:

@@ -198,3 +198,39 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+
+@pytest.mark.parametrize("budget", [2**20, 2**40])
+def test_the_hub_holds_at_most_its_byte_budget_unacknowledged(
+    mosquitto: MosquittoServer, receivers: list[ReceiverProcess], budget: int
+) -> None:
+    """The window is 10,000 messages; receive_maximum_bytes bounds their bytes. With 1 MiB,
+    40 batch-sized messages of ~200 KB reach the hub a few at a time, each few after the
+    previous are acknowledged; with an unreachable budget (the control) all 40 arrive
+    unacknowledged at once."""
+    settings = BrokerSettings(port=mosquitto.port, client_id="receiver-bytes",
+                              receive_maximum_bytes=budget)
+    assert settings.receive_maximum == 10_000
+    inbox = Inbox()
+    receiver = start(settings, inbox, receivers)
+    size = 200_000
+    payloads = [encode({**access_event("park", "gw-1", seq), "pad": "x" * size})
+                for seq in range(1, 41)]
+    publish_all(mosquitto.port, [(TOPIC, p) for p in payloads])
+    time.sleep(1.5)  # everything the hub will take unacknowledged has arrived
+    held = inbox.take()
+    most = budget // size + 3  # the budget, and what arrived within one flush (1 ms)
+    if budget > 2**30:
+        assert len(held) == 40
+        return
+    assert 1 <= len(held) <= most, len(held)
+    delivered = list(held)
+    deadline = time.monotonic() + 30
+    while len(delivered) < 40 and time.monotonic() < deadline:
+        receiver.ack_all(held)  # the commit: the child reads on
+        time.sleep(0.3)
+        held = inbox.take()
+        assert len(held) <= most, len(held)
+        delivered += held
+    assert seqs(delivered) == list(range(1, 41))
