@@ -110,11 +110,14 @@ def simulate(
 def bench_ingest(
     events: Annotated[int, typer.Option(min=1000, help="events per measurement")] = 50_000,
     batch: Annotated[int, typer.Option(min=2, help="events per batched message")] = 500,
+    receive_maximum: Annotated[int | None, typer.Option(
+        min=8, max=65535, help="the hubs' MQTT receive window (default: the hub's own)")] = None,
 ) -> None:
     """Durable ingest into SQLite vs a bare paho subscriber and raw SQLite inserts."""
-    from sitewatch.bench.ingest import run_ingest_bench
+    from sitewatch.bench.ingest import RECEIVE_MAXIMUM, run_ingest_bench
 
-    run_ingest_bench(events=events, batch=batch)
+    run_ingest_bench(events=events, batch=batch,
+                     receive_maximum=receive_maximum or RECEIVE_MAXIMUM)
 
 
 @protocol_app.command("schema")

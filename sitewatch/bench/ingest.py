@@ -71,7 +71,7 @@ def sample_envelopes(n: int) -> tuple[str, str, list[bytes]]:
 
 def _hub_drain(
     port: int, workdir: Path, messages: list[tuple[str, bytes]], events: int,
-    receiver: str = "process",
+    receiver: str = "process", receive_maximum: int = RECEIVE_MAXIMUM,
 ) -> float:
     """Queue `messages` for the hub's session, then time the hub committing all `events`."""
     settings = load_hub_settings(
@@ -79,7 +79,7 @@ def _hub_drain(
         ledger_url=f"sqlite:///{workdir / 'ledger.db'}",
         media_dir=str(workdir / "media"),
         broker={"port": port, "client_id": f"bench-hub-{workdir.name}",
-                "receive_maximum": RECEIVE_MAXIMUM},  # the default, said out loud
+                "receive_maximum": receive_maximum},
         ingest={"receiver": receiver},
         auth={"environment": "development"},  # the API is not served; no secret to guard
     )
@@ -145,11 +145,14 @@ def _sqlite_executemany(workdir: Path, payloads: list[bytes], batch: int) -> flo
     return elapsed
 
 
-def run_ingest_bench(events: int = 50_000, batch: int = 500) -> list[Figure]:
+def run_ingest_bench(
+    events: int = 50_000, batch: int = 500, receive_maximum: int = RECEIVE_MAXIMUM
+) -> list[Figure]:
     """Measure and print the four figures and the targets they are held to."""
     console = Console()
     logging.disable(logging.WARNING)  # the hubs' connect/disconnect notices are expected here
-    console.print(f"[bold]sitewatch bench ingest[/]: {events} events, batches of {batch}")
+    console.print(f"[bold]sitewatch bench ingest[/]: {events} events, batches of {batch}, "
+                  f"receive window {receive_maximum}")
     site, gateway, payloads = sample_envelopes(events)
     topic = f"sitewatch/v1/{site}/{gateway}/events"
     singles = [(topic, p) for p in payloads]
@@ -162,7 +165,7 @@ def run_ingest_bench(events: int = 50_000, batch: int = 500) -> list[Figure]:
         root = Path(tmp)
         broker = MosquittoProcess(root / "broker").start()
         try:
-            bare = BareSubscriber(broker.port, "bench-bare", topic, RECEIVE_MAXIMUM)
+            bare = BareSubscriber(broker.port, "bench-bare", topic, receive_maximum)
             bare.connect()
             bare.disconnect()
             publish_all(broker.port, singles)
@@ -179,7 +182,7 @@ def run_ingest_bench(events: int = 50_000, batch: int = 500) -> list[Figure]:
                 workdir = root / f"hub-{number}"
                 workdir.mkdir()
                 figures.append(Figure(name, events, _hub_drain(
-                    broker.port, workdir, messages, events, receiver)))
+                    broker.port, workdir, messages, events, receiver, receive_maximum)))
                 console.print(f"  {figures[-1].name}: {figures[-1].rate:,.0f}/s")
         finally:
             broker.stop()
