@@ -220,9 +220,11 @@ class _Relay:
     ) -> None:
         self._pipe = pipe
         self.ack: Callable[[int, int], None] = lambda _token, _qos: None
-        # Bytes of QoS 1 payloads sent to the hub and not yet acknowledged, by token;
-        # written under the lock only (flush adds, taking the hub's acks removes).
+        # Bytes of QoS 1 payloads received and not yet acknowledged, by token: counted as
+        # paho hands a message over (not at the next flush, which would let a
+        # millisecond's messages slip past the limit), uncounted by the hub's acks.
         self._held: dict[int, int] = {}
+        self._held_lock = threading.Lock()
         self.held_bytes = 0
         self._max_held_bytes = max_held_bytes
         self._max_wait_s = max_wait_s
@@ -238,6 +240,10 @@ class _Relay:
         self._messages.append(
             (message.topic, message.payload, message.qos, message.retain, message.token)
         )
+        if message.qos > 0:
+            with self._held_lock:
+                self._held[message.token] = len(message.payload)
+                self.held_bytes += len(message.payload)
         if time.monotonic() >= self._next_pump:
             self._pump()
         if self.held_bytes > self._max_held_bytes:
@@ -260,8 +266,9 @@ class _Relay:
         with self._lock:
             self._flush()  # what arrived before a change goes first
             # The broker redelivers what the old connection held: nothing is held now.
-            self._held.clear()
-            self.held_bytes = 0
+            with self._held_lock:
+                self._held.clear()
+                self.held_bytes = 0
             self._send(("connected", up))
 
     def run(self) -> None:
@@ -284,13 +291,7 @@ class _Relay:
         messages = self._messages
         count = len(messages)
         if count:
-            batch = [messages.popleft() for _ in range(count)]
-            held = self._held
-            for _topic, payload, qos, _retain, token in batch:
-                if qos > 0:
-                    held[token] = len(payload)
-                    self.held_bytes += len(payload)
-            self._send(("messages", batch))
+            self._send(("messages", [messages.popleft() for _ in range(count)]))
 
     def _take_orders(self) -> None:
         pipe = self._pipe
@@ -298,9 +299,10 @@ class _Relay:
             while pipe.poll(0):
                 kind, *rest = pipe.recv()
                 if kind == "ack":
-                    held = self._held
+                    with self._held_lock:
+                        held = self._held
+                        self.held_bytes -= sum(held.pop(token, 0) for token in rest[0])
                     for token in rest[0]:
-                        self.held_bytes -= held.pop(token, 0)
                         self.ack(token, 1)
                 elif kind == "stop":
                     self._stopped.set()
