@@ -27,10 +27,10 @@ _SQLITE_PRAGMAS = (
     # (tests/perf/ledger_insert.py).
     "cache_size=-65536",
     "wal_autocheckpoint=10000",
-    # Process-wide: the pool's connections (ingest's writer, the API's readers) each grow a
-    # cache as they warm up, which climbed a soak's hub RSS by ~120 MB and on. Past this
-    # limit every cache recycles its own least-recently-used pages instead of growing, so
-    # SQLite's heap stays near it (`sitewatch_ledger_sqlite_memory_bytes` shows it).
+    # Process-wide: the pool's connections (ingest's writer, the API's readers) may each
+    # grow a 64 MiB cache. Past this limit every cache recycles its own least-recently-used
+    # pages instead of growing, so SQLite's heap stays under it whatever the pool holds
+    # (`sitewatch_ledger_sqlite_memory_bytes`; 4 to 18 MB in the soaks).
     f"soft_heap_limit={SQLITE_SOFT_HEAP_LIMIT_BYTES}",
 )
 

@@ -200,7 +200,6 @@ def _alive(pid: int) -> bool:
         return False
 
 
-
 @pytest.mark.parametrize("budget", [2**20, 2**40])
 def test_the_hub_holds_at_most_its_byte_budget_unacknowledged(
     mosquitto: MosquittoServer, receivers: list[ReceiverProcess], budget: int

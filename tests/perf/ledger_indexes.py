@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from sitewatch.bench.ingest import sample_envelopes
+from tests.perf.ledger_insert import PRAGMAS, timed_inserts
 
 TABLE = (
     "CREATE TABLE events (id VARCHAR(36) NOT NULL PRIMARY KEY, site VARCHAR(64) NOT NULL,"
@@ -48,8 +48,6 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
     "primary key + ts_id + site_gateway_seq": ("", ["ts_id", "site_gateway_seq"]),
     "primary key only": ("", []),
 }
-PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536",
-           "wal_autocheckpoint=10000")
 INSERT = "INSERT INTO events VALUES (" + ",".join("?" * 17) + ") ON CONFLICT (id) DO NOTHING"
 
 
@@ -73,14 +71,9 @@ def insert_rate(rows: list[tuple[Any, ...]], suffix: str, indexes: list[str], ba
         db.execute(TABLE.format(suffix=suffix))
         for name in indexes:
             db.execute(INDEXES[name])
-        started = time.perf_counter()
-        for start in range(0, len(rows), batch):
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany(INSERT, rows[start : start + batch])
-            db.execute("COMMIT")
-        elapsed = time.perf_counter() - started
+        rate = timed_inserts(db, INSERT, rows, batch)
         db.close()
-    return len(rows) / elapsed
+    return rate
 
 
 def main() -> None:

@@ -198,14 +198,21 @@ def time_raw(rows: list[tuple[Any, ...]], batch: int, directory: Path) -> float:
         f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
         "ON CONFLICT (id) DO NOTHING"
     )
+    rate = timed_inserts(connection, sql, rows, batch)
+    connection.close()
+    return rate
+
+
+def timed_inserts(
+    connection: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]], batch: int
+) -> float:
+    """Rows per second through executemany of `sql`, one BEGIN IMMEDIATE per batch."""
     start = time.perf_counter()
     for offset in range(0, len(rows), batch):
         connection.execute("BEGIN IMMEDIATE")
         connection.executemany(sql, rows[offset : offset + batch])
         connection.execute("COMMIT")
-    elapsed = time.perf_counter() - start
-    connection.close()
-    return len(rows) / elapsed
+    return len(rows) / (time.perf_counter() - start)
 
 
 def main() -> None:
