@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import orjson
 import psutil
@@ -69,9 +70,20 @@ def sample_envelopes(n: int) -> tuple[str, str, list[bytes]]:
     ]
 
 
-def _hub_drain(
+class DrainProbe(Protocol):
+    """Told when a hub's timed drain starts and ends (tests/perf/ingest_threads.py)."""
+
+    def started(self) -> None:
+        """The first message has arrived: the timed part begins."""
+
+    def finished(self, seconds: float) -> None:
+        """The last event is committed, `seconds` after the first arrived; the hub still runs."""
+
+
+def hub_drain(
     port: int, workdir: Path, messages: list[tuple[str, bytes]], events: int,
     receiver: str = "process", receive_maximum: int = RECEIVE_MAXIMUM,
+    probe: DrainProbe | None = None,
 ) -> float:
     """Queue `messages` for the hub's session, then time the hub committing all `events`."""
     settings = load_hub_settings(
@@ -105,9 +117,13 @@ def _hub_drain(
             raise TimeoutError("the hub received nothing")
         time.sleep(0.0005)
     first = time.perf_counter()
+    if probe is not None:
+        probe.started()
     while hub.ingest.counters.events_stored < events and time.perf_counter() < deadline:
         time.sleep(0.001)
     elapsed = time.perf_counter() - first
+    if probe is not None:
+        probe.finished(elapsed)
     stored = hub.ingest.counters.events_stored
     stop.set()
     hub.close()
@@ -181,7 +197,7 @@ def run_ingest_bench(
             for number, (name, messages, receiver) in enumerate(runs):
                 workdir = root / f"hub-{number}"
                 workdir.mkdir()
-                figures.append(Figure(name, events, _hub_drain(
+                figures.append(Figure(name, events, hub_drain(
                     broker.port, workdir, messages, events, receiver, receive_maximum)))
                 console.print(f"  {figures[-1].name}: {figures[-1].rate:,.0f}/s")
         finally:
