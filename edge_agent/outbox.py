@@ -378,7 +378,7 @@ def envelope_bytes(draft: Draft, seq: int, stamp: Stamp) -> bytes:
         raise ValueError(f"draft fields may not set envelope keys: {sorted(clash)}")
     document = {
         "v": 1,
-        "id": str(ULID()),
+        "id": draft.id or str(ULID()),
         "seq": seq,
         "ts": draft.ts,
         "site": stamp.site,

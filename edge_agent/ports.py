@@ -39,6 +39,10 @@ class Draft:
     fields: Mapping[str, Any]
     media: tuple[MediaRef, ...] = ()
     priority: Priority = Priority.HIGH
+    # The event's id when the source can name it stably (the access-log tail, by the line's
+    # place in its file), so input read twice after a crash stays one event in the ledger;
+    # None: the agent gives it a fresh ULID.
+    id: str | None = None
 
 
 class OutboxFull(RuntimeError):

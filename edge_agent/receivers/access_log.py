@@ -5,15 +5,21 @@ One event per line: a JSON object in the format of `edge_agent.receivers.access`
 `2026-11-22T08:01:02+08:00 door=A-1 card=12345678 dir=in result=granted`.
 A line that cannot be read is logged (the file and the field at fault, never the line's
 content) and counted, then skipped. The read position is committed after the events are
-in the outbox; while the outbox is full the lines wait in the file.
+in the outbox; while the outbox is full the lines wait in the file. An agent that dies
+between the two reads those lines again: each event's id is derived from its line's
+place in the file and its bytes (`line_event_id`), so the repeat carries the same ids
+and the hub's ledger keeps one of each.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import threading
+import uuid
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from edge_agent.ports import Draft, EventSink, OutboxFull, Source
@@ -29,13 +35,26 @@ from edge_agent.receivers.records import (
 from edge_agent.receivers.settings import (
     AccessLogSettings,
 )
-from edge_agent.receivers.tail import LogFollower
+from edge_agent.receivers.tail import LogFollower, PlacedLine
 from edge_agent.settings import SourceContext, SourceEntry, source_settings
 
 log = logging.getLogger(__name__)
 
 STATE_DIR = Path("/var/lib/sitewatch-agent")  # beside the agent's default outbox
 _WARNINGS_PER_READ = 10  # a file of garbage must not flood the log
+
+
+def line_event_id(site_key: bytes, line: PlacedLine) -> str:
+    """A UUID (protocol v1 takes UUIDs or ULIDs) fixed by where the line is and what it says.
+
+    Keyed with the site key, so the id says nothing of the line to whoever lacks it (the
+    line holds card numbers). The bytes count as well as the place: a file deleted and
+    recreated can get the same inode back, and its lines must not pass for the old ones
+    (a truncated file is told apart by the follower's epoch). Laid out as a version-4 UUID.
+    """
+    name = b"%d:%d:%d:%d:" % (line.device, line.inode, line.epoch, line.offset) + line.data
+    digest = hmac.new(site_key, b"sitewatch access_log line\x00" + name, hashlib.sha256)
+    return str(uuid.UUID(bytes=digest.digest()[:16], version=4))
 
 
 def default_state_path(log_path: Path, state_dir: Path | None = None) -> Path:
@@ -83,7 +102,7 @@ class AccessLogSource(Source):
         self._follower = follower
         try:
             while not stop.is_set():
-                lines = follower.read_lines(settings.batch_max)
+                lines = follower.read_placed_lines(settings.batch_max)
                 if lines:
                     drafts = self._convert(lines, follower.offset)
                     if not self._deliver(sink, drafts, stop):
@@ -125,17 +144,18 @@ class AccessLogSource(Source):
             document = kv_record(text)
         return validate_record(AccessRecord, document, self.settings.timezone)
 
-    def _convert(self, lines: list[bytes], end_offset: int) -> list[Draft]:
+    def _convert(self, lines: list[PlacedLine], end_offset: int) -> list[Draft]:
         """Drafts of the good lines; the bad ones are logged and counted."""
         drafts: list[Draft] = []
         bad = 0
         now = utc_now()
         for line in lines:
             try:
-                record = self.parse_line(line)
-                drafts.append(
-                    access_draft(record, self.settings, self.settings.device, self._site_key, now)
+                record = self.parse_line(line.data)
+                draft = access_draft(
+                    record, self.settings, self.settings.device, self._site_key, now
                 )
+                drafts.append(replace(draft, id=line_event_id(self._site_key, line)))
             except RecordError as exc:
                 bad += 1
                 if bad <= _WARNINGS_PER_READ:

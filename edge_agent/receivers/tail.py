@@ -6,7 +6,8 @@ repeats nor skips a line. Rotation by rename is noticed by the inode changing at
 (the old file is read to its end first, even when that happened while the agent was down
 and the old file still sits in the same directory); truncation by the size shrinking below
 the position or its first bytes changing. Crashing between storing and committing repeats
-that one batch.
+that one batch; `read_placed_lines` names each line by its place (file and offset), so the
+caller can give a repeated line the same identity as the first time.
 """
 
 from __future__ import annotations
@@ -27,6 +28,19 @@ _HEAD = 64  # bytes fingerprinted: tells a reused inode number from the file we 
 
 
 @dataclass(frozen=True, slots=True)
+class PlacedLine:
+    """A line and where it starts: the file (device, inode), the byte offset in it, and
+    the follower's epoch (counted up at each truncation, so a file cut and refilled does
+    not place new lines where old ones were)."""
+
+    device: int
+    inode: int
+    epoch: int
+    offset: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Position:
     """Where the follower stands: which file (device, inode), how far, and its first bytes."""
 
@@ -35,6 +49,7 @@ class Position:
     offset: int
     head_len: int
     head: str
+    epoch: int = 0
 
 
 class LogFollower:
@@ -57,6 +72,8 @@ class LogFollower:
         self._discarding = False  # inside an over-long line, dropping it up to its newline
         self._head_seen = b""  # the current file's first bytes (up to _HEAD) as read
         self._committed: Position | None = None
+        self._file_key = (0, 0)  # (device, inode) of the open file
+        self._epoch = 0
         # Refuse to start rather than emit lines whose position cannot be kept: every
         # restart would send them again.
         state_path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +88,11 @@ class LogFollower:
 
     def read_lines(self, limit: int) -> list[bytes]:
         """Up to `limit` complete, non-empty lines after the last ones handed out."""
-        lines: list[bytes] = []
+        return [line.data for line in self.read_placed_lines(limit)]
+
+    def read_placed_lines(self, limit: int) -> list[PlacedLine]:
+        """As `read_lines`, each line with the place it starts at."""
+        lines: list[PlacedLine] = []
         if self._file is None and not self._open_current(0):
             return lines
         self._truncated()  # before reading on: a file cut and refilled would read as a tail
@@ -110,7 +131,7 @@ class LogFollower:
         stat = os.fstat(self._file.fileno())
         head_len = min(_HEAD, self._offset)
         head = hashlib.sha256(os.pread(self._file.fileno(), head_len, 0)).hexdigest()
-        position = Position(stat.st_dev, stat.st_ino, self._offset, head_len, head)
+        position = Position(stat.st_dev, stat.st_ino, self._offset, head_len, head, self._epoch)
         if position == self._committed:
             return
         temporary = self.state_path.with_name(self.state_path.name + ".tmp")
@@ -127,7 +148,7 @@ class LogFollower:
             self._file.close()
             self._file = None
 
-    def _take_line(self, lines: list[bytes]) -> bool:
+    def _take_line(self, lines: list[PlacedLine]) -> bool:
         """Move one line (or an over-long stretch) out of the buffer; False if none is there."""
         end = self._buffer.find(b"\n")
         if end < 0:
@@ -140,6 +161,7 @@ class LogFollower:
                 self._buffer = b""
             return False
         line, self._buffer = self._buffer[:end].rstrip(b"\r"), self._buffer[end + 1 :]
+        start = self._offset
         self._offset += end + 1
         if self._discarding:
             self._discarding = False
@@ -147,16 +169,17 @@ class LogFollower:
             self.too_long += 1
             log.warning("%s: a line over %d bytes skipped", self.path, self.max_line_bytes)
         elif line.strip():
-            lines.append(line)
+            lines.append(PlacedLine(*self._file_key, self._epoch, start, line))
         return True
 
-    def _take_rest(self, lines: list[bytes]) -> None:
+    def _take_rest(self, lines: list[PlacedLine]) -> None:
         """Hand out what is left of a file that will grow no more as its last line."""
         line, discarding = self._buffer.rstrip(b"\r"), self._discarding
+        start = self._offset
         self._offset += len(self._buffer)
         self._buffer, self._discarding = b"", False
         if not discarding and line.strip():
-            lines.append(line)
+            lines.append(PlacedLine(*self._file_key, self._epoch, start, line))
 
     def _note_head(self, chunk: bytes) -> None:
         """Remember the file's first bytes as read, to notice them rewritten later."""
@@ -177,6 +200,7 @@ class LogFollower:
         if not shrunk and (not seen or os.pread(fd, len(seen), 0) == seen):
             return False
         self.truncations += 1
+        self._epoch += 1
         log.info("%s was truncated; reading it from the start", self.path)
         self._seek(0)
         return True
@@ -198,8 +222,14 @@ class LogFollower:
             self._file = open(self.path, "rb")  # noqa: SIM115 - held open while following
         except FileNotFoundError:
             return False
+        self._note_file_key()
         self._seek(offset)
         return True
+
+    def _note_file_key(self) -> None:
+        assert self._file is not None
+        stat = os.fstat(self._file.fileno())
+        self._file_key = (stat.st_dev, stat.st_ino)
 
     def _seek(self, offset: int) -> None:
         assert self._file is not None
@@ -217,6 +247,7 @@ class LogFollower:
                 self.commit()
             return
         self._committed = saved
+        self._epoch = saved.epoch
         for candidate in self._candidates(saved):
             try:
                 file = open(candidate, "rb")  # noqa: SIM115 - held open while following
@@ -228,8 +259,10 @@ class LogFollower:
                 file.close()
                 continue
             self._file = file
+            self._note_file_key()
             if stat.st_size < saved.offset:
                 self.truncations += 1
+                self._epoch += 1
                 log.info("%s was truncated while the agent was down", candidate)
                 self._seek(0)
             else:
@@ -261,6 +294,7 @@ class LogFollower:
                 int(document["offset"]),
                 int(document["head_len"]),
                 str(document["head"]),
+                int(document.get("epoch", 0)),  # position files before epochs had none
             )
         except FileNotFoundError:
             return None

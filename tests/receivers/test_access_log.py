@@ -117,6 +117,42 @@ def test_restart_resumes_without_repeats_or_losses(log_path: Path) -> None:
     assert refs(sink) == [ref(n) for n in range(1, 8)]
 
 
+def ids(sink: RecordingSink) -> list[str]:
+    """The event ids of the recorded events, in order."""
+    return [e["id"] for e in sink.events()]
+
+
+def test_lines_read_again_after_a_crash_keep_their_event_ids(log_path: Path) -> None:
+    # The same line twice, at two places: two events.
+    append(log_path, card_line(1), card_line(1), card_line(2))
+    first = RecordingSink()
+    with running(source(log_path), first):
+        assert eventually(lambda: len(first.drafts) == 3)
+    assert len(set(ids(first))) == 3
+    # The agent died after storing the events and before saving its position: the next
+    # start reads the lines again, and their events must be the same events.
+    log_path.with_suffix(".state").unlink()
+    again = RecordingSink()
+    with running(source(log_path), again):
+        assert eventually(lambda: len(again.drafts) == 3)
+    assert ids(again) == ids(first)
+    # Another site's key, or the same bytes in another file: other events.
+    other_site = RecordingSink()
+    other = AccessLogSource(
+        AccessLogSettings(path=log_path, state_path=log_path.with_suffix(".other"), poll_s=0.02),
+        b"another-site-key-0123456789abcdef",
+    )
+    with running(other, other_site):
+        assert eventually(lambda: len(other_site.drafts) == 3)
+    assert not set(ids(other_site)) & set(ids(first))
+    copy = log_path.with_name("copy.log")
+    copy.write_bytes(log_path.read_bytes())
+    copied = RecordingSink()
+    with running(source(copy), copied):
+        assert eventually(lambda: len(copied.drafts) == 3)
+    assert not set(ids(copied)) & set(ids(first))
+
+
 def test_rotation_and_truncation_while_running(log_path: Path) -> None:
     append(log_path, card_line(1))
     sink = RecordingSink()

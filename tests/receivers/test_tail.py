@@ -89,6 +89,39 @@ def test_restart_resumes_at_the_committed_line(log_path: Path) -> None:
     assert again.read_lines(10) == [b"3", b"4"]
 
 
+def test_placed_lines_say_which_file_and_where_each_starts(log_path: Path) -> None:
+    append(log_path, "a", "bb", "", "ccc\r")
+    tail = follower(log_path)
+    stat = os.stat(log_path)
+    lines = tail.read_placed_lines(10)
+    assert [(p.device, p.inode, p.epoch, p.offset, p.data) for p in lines] == [
+        (stat.st_dev, stat.st_ino, 0, 0, b"a"),
+        (stat.st_dev, stat.st_ino, 0, 2, b"bb"),
+        (stat.st_dev, stat.st_ino, 0, 6, b"ccc"),  # the blank line at 5 is not handed out
+    ]
+    tail.commit()
+    with open(log_path, "w", encoding="utf-8") as out:  # copytruncate, refilled
+        out.write("a\n")
+    [after] = tail.read_placed_lines(10)
+    assert (after.epoch, after.offset, after.data) == (1, 0, b"a")  # not the old line 0
+    tail.commit()
+    tail.close()
+    append(log_path, "d")
+    [resumed] = follower(log_path).read_placed_lines(10)
+    assert (resumed.epoch, resumed.offset) == (1, 2)  # the epoch survives a restart
+
+
+def test_lines_read_again_after_a_crash_have_the_same_places(log_path: Path) -> None:
+    append(log_path, "1", "2")
+    first = follower(log_path)
+    committed = first.read_placed_lines(1)
+    first.commit()
+    uncommitted = first.read_placed_lines(10)  # stored, then the agent died
+    first.close()
+    again = follower(log_path).read_placed_lines(10)
+    assert again == uncommitted and again != committed
+
+
 def test_restart_after_a_rotation_while_down_finishes_the_rotated_file(log_path: Path) -> None:
     append(log_path, "1", "2")
     first = follower(log_path)
