@@ -271,6 +271,7 @@ class LogFollower:
                 log.info("finishing %s, rotated away from %s while down", candidate, self.path)
             return
         log.warning("%s: the file last read is gone; reading the current one", self.path)
+        self._epoch += 1  # it may be the same inode refilled: its lines are not the old ones
         self._open_current(0)
 
     def _candidates(self, saved: Position) -> list[Path]:

@@ -161,11 +161,13 @@ def test_a_reused_inode_with_other_content_is_not_mistaken_for_the_old_file(
     first.close()
     with open(log_path, "r+", encoding="utf-8") as out:  # same inode, other bytes
         out.write("NEW content line 1\nNEW content line 2\nNEW 3\n")
-    assert follower(log_path).read_lines(10) == [
+    lines = follower(log_path).read_placed_lines(10)
+    assert [line.data for line in lines] == [
         b"NEW content line 1",
         b"NEW content line 2",
         b"NEW 3",
     ]
+    assert {line.epoch for line in lines} == {1}  # a new start: not the old lines' places
 
 
 def test_start_at_end_skips_history_but_not_what_follows(log_path: Path) -> None:
