@@ -28,8 +28,27 @@ from hub.settings import BrokerSettings
 log = logging.getLogger(__name__)
 
 
+class _PahoLog(logging.Logger):
+    """paho's own log, into `hub.mqtt`; once its client is being stopped, paho's
+    "Client is not connected" error (its network loop passing once more over the socket
+    that `disconnect` just closed, a race in paho) is only a debug line."""
+
+    def __init__(self) -> None:
+        super().__init__(f"{log.name}.paho")
+        self.parent = log
+        self.stopping = False
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        """As Logger.log, with that one error made debug while stopping."""
+        if (self.stopping and level >= logging.ERROR and isinstance(msg, str)
+                and msg.startswith("Client is not connected")):
+            level = logging.DEBUG
+        super().log(level, msg, *args, **kwargs)
+
+
 def _client(
-    settings: BrokerSettings, client_id: str, *, persistent: bool, manual_ack: bool = False
+    settings: BrokerSettings, client_id: str, *, persistent: bool, manual_ack: bool = False,
+    paho_log: logging.Logger = log,
 ) -> paho.Client:
     """A paho client for the hub's broker: protocol version, credentials, TLS, backoff."""
     v5 = settings.mqtt_version == "5"
@@ -41,7 +60,7 @@ def _client(
         clean_session=None if v5 else not persistent,
         manual_ack=manual_ack,
     )
-    client.enable_logger(log)
+    client.enable_logger(paho_log)
     client.reconnect_delay_set(min_delay=1, max_delay=15)
     if settings.username:
         password = settings.password.get_secret_value() if settings.password else None
@@ -69,19 +88,24 @@ class PahoSubscriber(MessageSource):
         self._filters = filters
         self._on_connection = on_connection  # told on paho's thread: up (True) or down
         self._connected = threading.Event()
+        self._stopping = False
         self._deliver: Callable[[ReceivedMessage], None] | None = None
         # Packet ids are reused per connection: a token remembers its connection so a
         # late ack for a message from a previous connection is not sent on the new one.
         self._generation = 0
         self._v5 = settings.mqtt_version == "5"
-        self._client = _client(settings, settings.client_id, persistent=True, manual_ack=True)
+        self._paho_log = _PahoLog()
+        self._client = _client(settings, settings.client_id, persistent=True, manual_ack=True,
+                               paho_log=self._paho_log)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_subscribe = self._on_subscribe
         self._client.on_message = self._on_message
 
     def start(self, deliver: Callable[[ReceivedMessage], None]) -> None:
         """Connect in the background (retrying until the broker is there) and subscribe."""
         self._deliver = deliver
+        self._stopping = self._paho_log.stopping = False
         if self._v5:
             properties = Properties(PacketTypes.CONNECT)
             properties.SessionExpiryInterval = self._settings.session_expiry_s
@@ -118,6 +142,7 @@ class PahoSubscriber(MessageSource):
 
     def stop(self) -> None:
         """Disconnect cleanly and stop paho's thread."""
+        self._stopping = self._paho_log.stopping = True
         self._client.disconnect()
         self._client.loop_stop()
         self._connected.clear()
@@ -136,7 +161,23 @@ class PahoSubscriber(MessageSource):
         self._generation += 1
         log.info("connected to broker (session present: %s)", flags.session_present)
         # Subscriptions are re-made on every connect, as the session may have expired.
+        # Connected (ready) only once the broker has granted them: `on_subscribe`.
         client.subscribe([(f, 1) for f in self._filters])
+
+    def _on_subscribe(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        mid: int,
+        reason_codes: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        refused = [f"{f}: {code}" for f, code in zip(self._filters, reason_codes, strict=False)
+                   if code.is_failure]
+        if refused:
+            # Not ready: a hub that cannot hear part of its topics must not say it can.
+            log.error("broker refused the hub's subscriptions: %s", "; ".join(refused))
+            return
         self._connected.set()
         if self._on_connection is not None:
             self._on_connection(True)
@@ -150,7 +191,10 @@ class PahoSubscriber(MessageSource):
         properties: Properties | None,
     ) -> None:
         self._connected.clear()
-        log.warning("disconnected from broker: %s", reason)
+        if self._stopping:  # asked for: nothing for an operator to look into
+            log.info("disconnected from broker: %s", reason)
+        else:
+            log.warning("disconnected from broker: %s", reason)
         if self._on_connection is not None:
             self._on_connection(False)
 
@@ -176,7 +220,9 @@ class PahoAlarmPublisher(AlarmNotifier):
         self._settings = settings
         self._prefix = prefix
         self._connected = threading.Event()
-        self._client = _client(settings, f"{settings.client_id}-alarms", persistent=False)
+        self._paho_log = _PahoLog()
+        self._client = _client(settings, f"{settings.client_id}-alarms", persistent=False,
+                               paho_log=self._paho_log)
         self._client.max_queued_messages_set(max_queued)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
@@ -208,6 +254,7 @@ class PahoAlarmPublisher(AlarmNotifier):
 
     def close(self) -> None:
         """Disconnect and stop paho's thread."""
+        self._paho_log.stopping = True
         self._client.disconnect()
         self._client.loop_stop()
         self._connected.clear()

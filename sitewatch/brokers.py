@@ -123,6 +123,10 @@ class MosquittoProcess(LocalBroker):
             [self.binary, "-c", str(self.config_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # A process group of its own: a terminal's Ctrl-C goes to its owner only, which
+            # stops it after its clients (`sitewatch demo`: agents, hub, then the broker), not
+            # at the same instant as they try to finish their last exchanges with it.
+            process_group=0,
         )
         wait_for_port(self.port)
         return self

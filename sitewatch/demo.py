@@ -54,7 +54,7 @@ def run_demo(data_dir: Path, port: int = 8000, speed: float = 1.0) -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal closed
         signal.signal(sig, lambda *_: stop.set())
 
     first_start = not (data_dir / "ledger.db").exists()
@@ -62,9 +62,7 @@ def run_demo(data_dir: Path, port: int = 8000, speed: float = 1.0) -> None:
         ledger_url = f"sqlite:///{(data_dir / 'ledger.db').resolve()}"
         open_and_import(ledger_url, RegistryImport.of_document(demo_registry(DEMO_SITE_KEY)))
     broker = start_local_broker(data_dir / "broker")
-    hub = _start_hub(data_dir, broker, port, stop)
-    if first_start:
-        _create_demo_users(hub)
+    hub = _start_hub(data_dir, broker, port, stop, create_users=first_start)
     agents = _start_agents(data_dir, broker, speed, stop, backfill=first_start)
     api = f"http://127.0.0.1:{hub.wait_api()}"
     console.print(
@@ -96,7 +94,9 @@ def run_demo(data_dir: Path, port: int = 8000, speed: float = 1.0) -> None:
         console.print("stopped; data kept in", str(data_dir))
 
 
-def _start_hub(data_dir: Path, broker: LocalBroker, port: int, stop: threading.Event) -> Hub:
+def _start_hub(
+    data_dir: Path, broker: LocalBroker, port: int, stop: threading.Event, create_users: bool
+) -> Hub:
     settings = load_hub_settings(
         None,
         ledger_url=f"sqlite:///{(data_dir / 'ledger.db').resolve()}",
@@ -109,6 +109,9 @@ def _start_hub(data_dir: Path, broker: LocalBroker, port: int, stop: threading.E
     )
     pin_mmap_threshold()  # as `sitewatch hub` does (hub/memory.py)
     hub = build_hub(settings)
+    if create_users:  # before the API serves: the printed sign-ins work from its first answer
+        hub.ledger.migrate()
+        _create_demo_users(hub)
     hub.start(stop)
     return hub
 
