@@ -12,7 +12,7 @@ import logging
 import ssl
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
@@ -28,14 +28,14 @@ from hub.settings import BrokerSettings
 log = logging.getLogger(__name__)
 
 
-class _PahoLog(logging.Logger):
+class _PahoLog(logging.LoggerAdapter[logging.Logger]):
     """paho's own log, into `hub.mqtt`; once its client is being stopped, paho's
     "Client is not connected" error (its network loop passing once more over the socket
-    that `disconnect` just closed, a race in paho) is only a debug line."""
+    that `disconnect` just closed, a race in paho) is only a debug line. An adapter, not a
+    Logger of its own: `hub.mqtt`'s level and handlers apply as they change."""
 
     def __init__(self) -> None:
-        super().__init__(f"{log.name}.paho")
-        self.parent = log
+        super().__init__(log, {})
         self.stopping = False
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
@@ -43,12 +43,12 @@ class _PahoLog(logging.Logger):
         if (self.stopping and level >= logging.ERROR and isinstance(msg, str)
                 and msg.startswith("Client is not connected")):
             level = logging.DEBUG
-        super().log(level, msg, *args, **kwargs)
+        self.logger.log(level, msg, *args, **kwargs)
 
 
 def _client(
     settings: BrokerSettings, client_id: str, *, persistent: bool, manual_ack: bool = False,
-    paho_log: logging.Logger = log,
+    paho_log: logging.Logger | _PahoLog = log,
 ) -> paho.Client:
     """A paho client for the hub's broker: protocol version, credentials, TLS, backoff."""
     v5 = settings.mqtt_version == "5"
@@ -60,7 +60,8 @@ def _client(
         clean_session=None if v5 else not persistent,
         manual_ack=manual_ack,
     )
-    client.enable_logger(paho_log)
+    # paho only calls `.log(level, msg, *args)` on it; the adapter has that too.
+    client.enable_logger(cast(logging.Logger, paho_log))
     client.reconnect_delay_set(min_delay=1, max_delay=15)
     if settings.username:
         password = settings.password.get_secret_value() if settings.password else None

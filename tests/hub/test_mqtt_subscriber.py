@@ -60,3 +60,17 @@ def test_connected_means_subscribed_so_nothing_published_after_it_is_missed(
         assert received == [b"{}"]
     finally:
         subscriber.stop()
+
+
+def test_paho_s_not_connected_race_is_an_error_only_while_running(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    subscriber = _subscriber()
+    race = "Client is not connected. Socket: None). Last known Connection State: X"
+    with caplog.at_level(logging.DEBUG, logger="hub.mqtt"):
+        subscriber._paho_log.log(logging.ERROR, race)  # running: worth an operator's look
+        subscriber.stop()  # never connected: disconnect is a no-op, the flag is what counts
+        subscriber._paho_log.log(logging.ERROR, race)  # the stop's race: debug
+        subscriber._paho_log.log(logging.ERROR, "something else")  # other errors stay errors
+    levels = [(r.levelname, r.getMessage()[:22]) for r in caplog.records if r.name == "hub.mqtt"]
+    assert levels == [("ERROR", race[:22]), ("DEBUG", race[:22]), ("ERROR", "something else")]
