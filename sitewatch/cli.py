@@ -112,12 +112,16 @@ def bench_ingest(
     batch: Annotated[int, typer.Option(min=2, help="events per batched message")] = 500,
     receive_maximum: Annotated[int | None, typer.Option(
         min=8, max=65535, help="the hubs' MQTT receive window (default: the hub's own)")] = None,
+    rounds: Annotated[int, typer.Option(
+        min=1, max=20,
+        help="bare-then-hub single-event drains, back to back; the ratio is their median",
+    )] = 1,
 ) -> None:
     """Durable ingest into SQLite vs a bare paho subscriber and raw SQLite inserts."""
     from sitewatch.bench.ingest import RECEIVE_MAXIMUM, run_ingest_bench
 
     run_ingest_bench(events=events, batch=batch,
-                     receive_maximum=receive_maximum or RECEIVE_MAXIMUM)
+                     receive_maximum=receive_maximum or RECEIVE_MAXIMUM, rounds=rounds)
 
 
 @protocol_app.command("schema")

@@ -11,11 +11,11 @@ def test_bench_ingest_runs_and_reports_every_measurement() -> None:
     # it (as the auth section once did) fails here rather than when someone benchmarks.
     done = subprocess.run(
         [sys.executable, "-m", "sitewatch.cli", "bench", "ingest", "--events", "1000",
-         "--batch", "100", "--receive-maximum", "2000"],
+         "--batch", "100", "--receive-maximum", "2000", "--rounds", "2"],
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     for line in ("bare paho subscriber", "hub ingest, single-event", "hub ingest, batches",
                  "sqlite3 executemany", "single-event ingest / bare subscriber",
-                 "receive window 2000"):
+                 "receive window 2000", "(round 2)", "median"):
         assert line in done.stdout
