@@ -3,6 +3,7 @@ it cleanly, and the next start goes on with the data of the first."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 from sitewatch.brokers import free_port
 from sitewatch.demo import DEMO_USERS
@@ -25,6 +27,7 @@ class Demo:
     """One `sitewatch demo` run in a process group of its own, as a shell runs a job."""
 
     def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
         self.api = f"http://127.0.0.1:{free_port()}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sitewatch.cli", "demo", "--data-dir", str(data_dir),
@@ -65,10 +68,15 @@ class Demo:
         return self.process.returncode
 
     def kill(self) -> None:
-        """Leave nothing behind if the test failed half-way."""
+        """Leave nothing behind if the test failed half-way: the demo, and its broker,
+        which runs in a process group of its own and would outlive a SIGKILLed demo."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        for process in psutil.process_iter(["cmdline"]):
+            if any(str(self.data_dir) in part for part in process.info["cmdline"] or ()):
+                with contextlib.suppress(psutil.Error):
+                    process.kill()
 
 
 def _port_open(port: int) -> bool:
