@@ -47,8 +47,8 @@ class _PahoLog(logging.LoggerAdapter[logging.Logger]):
 
 
 def _client(
-    settings: BrokerSettings, client_id: str, *, persistent: bool, manual_ack: bool = False,
-    paho_log: logging.Logger | _PahoLog = log,
+    settings: BrokerSettings, client_id: str, paho_log: _PahoLog, *, persistent: bool,
+    manual_ack: bool = False,
 ) -> paho.Client:
     """A paho client for the hub's broker: protocol version, credentials, TLS, backoff."""
     v5 = settings.mqtt_version == "5"
@@ -89,15 +89,14 @@ class PahoSubscriber(MessageSource):
         self._filters = filters
         self._on_connection = on_connection  # told on paho's thread: up (True) or down
         self._connected = threading.Event()
-        self._stopping = False
         self._deliver: Callable[[ReceivedMessage], None] | None = None
         # Packet ids are reused per connection: a token remembers its connection so a
         # late ack for a message from a previous connection is not sent on the new one.
         self._generation = 0
         self._v5 = settings.mqtt_version == "5"
-        self._paho_log = _PahoLog()
-        self._client = _client(settings, settings.client_id, persistent=True, manual_ack=True,
-                               paho_log=self._paho_log)
+        self._paho_log = _PahoLog()  # its `stopping` is this subscriber's too
+        self._client = _client(settings, settings.client_id, self._paho_log, persistent=True,
+                               manual_ack=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_subscribe = self._on_subscribe
@@ -106,7 +105,7 @@ class PahoSubscriber(MessageSource):
     def start(self, deliver: Callable[[ReceivedMessage], None]) -> None:
         """Connect in the background (retrying until the broker is there) and subscribe."""
         self._deliver = deliver
-        self._stopping = self._paho_log.stopping = False
+        self._paho_log.stopping = False
         if self._v5:
             properties = Properties(PacketTypes.CONNECT)
             properties.SessionExpiryInterval = self._settings.session_expiry_s
@@ -143,7 +142,7 @@ class PahoSubscriber(MessageSource):
 
     def stop(self) -> None:
         """Disconnect cleanly and stop paho's thread."""
-        self._stopping = self._paho_log.stopping = True
+        self._paho_log.stopping = True
         self._client.disconnect()
         self._client.loop_stop()
         self._connected.clear()
@@ -192,7 +191,7 @@ class PahoSubscriber(MessageSource):
         properties: Properties | None,
     ) -> None:
         self._connected.clear()
-        if self._stopping:  # asked for: nothing for an operator to look into
+        if self._paho_log.stopping:  # asked for: nothing for an operator to look into
             log.info("disconnected from broker: %s", reason)
         else:
             log.warning("disconnected from broker: %s", reason)
@@ -222,8 +221,8 @@ class PahoAlarmPublisher(AlarmNotifier):
         self._prefix = prefix
         self._connected = threading.Event()
         self._paho_log = _PahoLog()
-        self._client = _client(settings, f"{settings.client_id}-alarms", persistent=False,
-                               paho_log=self._paho_log)
+        self._client = _client(settings, f"{settings.client_id}-alarms", self._paho_log,
+                               persistent=False)
         self._client.max_queued_messages_set(max_queued)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect

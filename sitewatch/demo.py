@@ -109,8 +109,9 @@ def _start_hub(
     )
     pin_mmap_threshold()  # as `sitewatch hub` does (hub/memory.py)
     hub = build_hub(settings)
-    if create_users:  # before the API serves: the printed sign-ins work from its first answer
-        hub.ledger.migrate()
+    # Before the API serves, so the printed sign-ins work from its first answer (the first
+    # start's registry import has migrated the ledger already).
+    if create_users:
         _create_demo_users(hub)
     hub.start(stop)
     return hub

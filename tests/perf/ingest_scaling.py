@@ -31,7 +31,7 @@ import matplotlib
 import matplotlib.ticker
 import sqlalchemy as sa
 
-from sitewatch.bench.ingest import Figure, sample_envelopes
+from sitewatch.bench.ingest import Figure, event_messages, sample_envelopes
 from sitewatch.bench.mqtt_baseline import publish_all
 from tests.support.hub_process import HubProcess
 from tests.support.servers import MosquittoServer, PostgresServer
@@ -71,10 +71,7 @@ def drain(work: Path, postgres: PostgresServer | None, ledger: str, replicas: in
         time.sleep(1.0)  # SUBACKs in
         for hub in hubs:
             hub.pause()
-        messages = [(topic, p) for p in payloads] if batch == 1 else [
-            (topic, b"[" + b",".join(payloads[i : i + batch]) + b"]")
-            for i in range(0, len(payloads), batch)
-        ]
+        messages = event_messages(topic, payloads, batch)
         publish_all(broker.port, messages)
         for hub in hubs:
             hub.resume()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psutil
 
-from sitewatch.bench.ingest import hub_drain, sample_envelopes
+from sitewatch.bench.ingest import event_messages, hub_drain, sample_envelopes
 from sitewatch.brokers import MosquittoProcess
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -108,12 +108,7 @@ def main() -> None:
     logging.disable(logging.WARNING)
     site, gateway, payloads = sample_envelopes(args.events)
     topic = f"sitewatch/v1/{site}/{gateway}/events"
-    step = args.batch
-    messages = (
-        [(topic, p) for p in payloads] if step == 1 else
-        [(topic, b"[" + b",".join(payloads[i : i + step]) + b"]")
-         for i in range(0, len(payloads), step)]
-    )
+    messages = event_messages(topic, payloads, args.batch)
     with tempfile.TemporaryDirectory(prefix="sitewatch-threads-") as tmp:
         root = Path(tmp)
         broker = MosquittoProcess(root / "broker").start()
