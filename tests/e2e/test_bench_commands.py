@@ -17,5 +17,6 @@ def test_bench_ingest_runs_and_reports_every_measurement() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     for line in ("bare paho subscriber", "hub ingest, single-event", "hub ingest, batches",
                  "sqlite3 executemany", "single-event ingest / bare subscriber",
+                 "ceiling: SQLite alone", "ceiling: protocol decoding alone", "batched ceiling",
                  "receive window 2000", "(round 2)", "median"):
         assert line in done.stdout
