@@ -17,7 +17,7 @@ WRITE_OPTION = "ledger_write"
 # Room for the writer's 64 MiB page cache and the readers' working sets.
 SQLITE_SOFT_HEAP_LIMIT_BYTES = 128 * 2**20
 
-_SQLITE_PRAGMAS = (
+SQLITE_PRAGMAS = (
     "busy_timeout=10000",  # first: switching to WAL waits for other connections too
     "journal_mode=WAL",
     "synchronous=NORMAL",
@@ -65,7 +65,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # switching it off lets `_sqlite_begin` make every SQLAlchemy transaction a real one.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in _SQLITE_PRAGMAS:
+    for pragma in SQLITE_PRAGMAS:
         _pragma_with_retry(cursor, pragma)
     cursor.close()
 

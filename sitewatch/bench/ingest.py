@@ -43,6 +43,7 @@ from rich.table import Table
 from edge_agent.outbox import Stamp, envelope_bytes
 from edge_agent.simulation import TrafficModel, load_registry
 from hub.bootstrap import build_hub
+from hub.ledger.engine import SQLITE_PRAGMAS
 from hub.ledger.event_rows import event_rows
 from hub.ledger.types import sqlite_text
 from hub.records import EventRecord
@@ -214,9 +215,7 @@ def _sqlite_alone(workdir: Path, topic: str, messages: list[tuple[str, bytes]],
     ]
     rows = event_rows(records, sqlite_text)
     db = sqlite3.connect(workdir / "alone.db", isolation_level=None)
-    # The ledger's own connection settings (hub/ledger/engine.py), so only Python is missing.
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536",
-                   "wal_autocheckpoint=10000"):
+    for pragma in SQLITE_PRAGMAS:  # the ledger's own connection settings
         db.execute(f"PRAGMA {pragma}")
     width = len(rows[0])
     db.execute("CREATE TEMP TABLE staged AS SELECT * FROM main.events WHERE 0")

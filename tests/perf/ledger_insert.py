@@ -22,6 +22,7 @@ import orjson
 from ulid import ULID
 
 from hub.ledger import Ledger
+from hub.ledger.engine import SQLITE_PRAGMAS
 from hub.records import EventRecord, IngestBatch
 from hub.registry import RegistrySnapshot, build_snapshot, enrich
 from sitewatch.protocol import event_adapter
@@ -29,15 +30,9 @@ from sitewatch.registry import SiteRegistry, uscc_check_char
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 SUBJECTS = [hashlib.sha256(f"person-{n}".encode()).hexdigest() for n in range(5000)]
-# The same settings the ledger applies to its SQLite connections.
-PRAGMAS = (
-    "busy_timeout=10000",
-    "journal_mode=WAL",
-    "synchronous=NORMAL",
-    "foreign_keys=ON",
-    "cache_size=-65536",
-    "wal_autocheckpoint=10000",
-)
+# The same settings the ledger applies to its SQLite connections, less the process-wide
+# soft heap limit.
+PRAGMAS = tuple(p for p in SQLITE_PRAGMAS if not p.startswith("soft_heap_limit"))
 COLUMNS = (
     "id",
     "site",
